@@ -1,9 +1,140 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import models
+from odoo import api, fields, models
+
+# Countries whose weekend is Friday and Saturday: reminders go out Sunday to Thursday.
+FRIDAY_SATURDAY_WEEKEND = {"SA", "KW", "QA", "BH", "OM", "YE", "IQ", "JO", "EG", "SY", "LY", "DZ", "SD"}
+
+
+def _default_stages(env):
+    """Default stages: (name, reference, offset, values). Names are translated
+    through env._ so that each language gets its own wording."""
+    _ = env._
+    return [
+        (_("Invoice received?"), "invoice_date", 2, {
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_receipt_check",
+        }),
+        (_("Friendly reminder"), "due_date", -3, {
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+        }),
+        (_("First reminder"), "due_date", 3, {
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_first_reminder",
+            "send_sms": True,
+            "sms_template_id": "invoice_followup.sms_template_reminder",
+        }),
+        (_("Second reminder"), "due_date", 15, {
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_second_reminder",
+            "send_sms": True,
+            "sms_template_id": "invoice_followup.sms_template_reminder",
+            "create_activity": True,
+            "activity_type_id": "mail.mail_activity_data_call",
+            "activity_summary": _("Call the customer about the overdue invoices"),
+        }),
+        (_("Final notice"), "due_date", 30, {
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_final_notice",
+            "send_letter": True,
+            "attach_invoices": True,
+            "create_activity": True,
+            "activity_type_id": "mail.mail_activity_data_call",
+            "activity_summary": _("Final notice sent: call the customer"),
+        }),
+        (_("Escalation"), "due_date", 60, {
+            "auto_execute": False,
+            "send_email": True,
+            "mail_template_id": "invoice_followup.mail_template_escalation",
+            "send_letter": True,
+            "escalate": True,
+            "create_activity": True,
+            "activity_type_id": "mail.mail_activity_data_todo",
+            "activity_summary": _("Escalated: decide on collection or legal action"),
+        }),
+    ]
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    followup_auto = fields.Boolean(
+        "Automatic Follow-up",
+        default=True,
+        help="The daily run sends the automatic steps. Off: everything waits in the worklist.",
+    )
+    followup_responsible_id = fields.Many2one(
+        "res.users",
+        string="Default Follow-up Responsible",
+        domain=[("share", "=", False)],
+    )
+    followup_escalation_user_id = fields.Many2one(
+        "res.users", string="Escalation User", domain=[("share", "=", False)]
+    )
+    followup_letter_fallback = fields.Boolean(
+        "Letter When No Other Channel",
+        default=True,
+        help="A customer who can be reached neither by email nor by SMS gets a letter to print.",
+    )
+    followup_weekday_ids = fields.Many2many(
+        "invoice.followup.weekday",
+        string="Sending Days",
+        default=lambda self: self._default_followup_weekdays(),
+        help="Reminders go out only on these days; work due on other days waits for the next one.",
+    )
+    followup_max_per_week = fields.Integer(
+        "Maximum Reminders per Week",
+        default=2,
+        help="At most this many follow-up steps per customer in seven days (0: no limit).",
+    )
+
+    @api.model
+    def _default_followup_weekdays(self, country=None):
+        country = country or self.env.company.country_id
+        days = (6, 0, 1, 2, 3) if country.code in FRIDAY_SATURDAY_WEEKEND else (0, 1, 2, 3, 4)
+        return self.env["invoice.followup.weekday"].search([("weekday", "in", days)])
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        for company in companies:
+            if company.country_id and "followup_weekday_ids" not in vals_list[0]:
+                company.followup_weekday_ids = self._default_followup_weekdays(company.country_id)
+        companies._invoice_followup_ensure_default_stages()
+        return companies
+
     def _invoice_followup_ensure_default_stages(self):
+        """Create the default stages for companies that have none (archived included)."""
+        Stage = self.env["invoice.followup.stage"].sudo().with_context(active_test=False)
+        with_stages = set(Stage.search([("company_id", "in", self.ids)]).company_id.ids)
+        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        for company in self.filtered(lambda c: c.id not in with_stages):
+            english = _default_stages(self.with_context(lang="en_US").env)
+            translated = {lang: _default_stages(self.with_context(lang=lang).env) for lang in langs}
+            vals_list = []
+            for sequence, (name, reference, offset, extra) in enumerate(english, start=1):
+                vals = {
+                    "name": name,
+                    "sequence": sequence * 10,
+                    "company_id": company.id,
+                    "date_reference": reference,
+                    "offset_days": offset,
+                }
+                for key, value in extra.items():
+                    if key.endswith("_id") and isinstance(value, str):
+                        value = self.env.ref(value, raise_if_not_found=False).id or False
+                    vals[key] = value
+                vals_list.append(vals)
+            stages = Stage.with_context(lang="en_US").create(vals_list)
+            for index, stage in enumerate(stages):
+                for field_name, position in (("name", 0), ("activity_summary", 3)):
+                    if not stage[field_name]:
+                        continue
+                    translations = {}
+                    for lang, entries in translated.items():
+                        value = entries[index][0] if position == 0 else entries[index][3].get(field_name)
+                        if value and value != stage[field_name]:
+                            translations[lang] = value
+                    if translations:
+                        stage.update_field_translations(field_name, translations)
         return True

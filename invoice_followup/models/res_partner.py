@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ResPartner(models.Model):
@@ -31,3 +32,124 @@ class ResPartner(models.Model):
         string="Payment Risk",
         default="low",
     )
+
+    followup_log_ids = fields.One2many(
+        "invoice.followup.log", "partner_id", string="Follow-up History"
+    )
+    followup_invoice_ids = fields.One2many(
+        "account.move",
+        compute="_compute_followup_figures",
+        string="Open Invoices",
+    )
+    followup_amount_due = fields.Monetary(
+        "Amount Due", compute="_compute_followup_figures", currency_field="followup_currency_id"
+    )
+    followup_amount_overdue = fields.Monetary(
+        "Amount Overdue", compute="_compute_followup_figures", currency_field="followup_currency_id"
+    )
+    followup_currency_id = fields.Many2one("res.currency", compute="_compute_followup_figures")
+    followup_next_date = fields.Date("Next Follow-up", compute="_compute_followup_figures")
+    followup_next_stage_id = fields.Many2one(
+        "invoice.followup.stage", string="Next Stage", compute="_compute_followup_figures"
+    )
+
+    def _followup_open_invoices(self):
+        """Open posted customer invoices of these customers in the current company."""
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="followup_date_due, id",
+        )
+
+    @api.depends_context("company")
+    def _compute_followup_figures(self):
+        today = fields.Date.context_today(self)
+        moves = self._followup_open_invoices()
+        by_partner = moves.grouped("commercial_partner_id")
+        for partner in self:
+            open_moves = by_partner.get(partner.commercial_partner_id, moves.browse())
+            planned = open_moves.filtered(lambda m: m.followup_next_date and m.followup_state in ("planned", "action_needed"))
+            first = planned.sorted(lambda m: (m.followup_next_date, m.id))[:1]
+            partner.followup_invoice_ids = open_moves
+            partner.followup_currency_id = self.env.company.currency_id
+            partner.followup_amount_due = sum(open_moves.mapped("amount_residual_signed"))
+            partner.followup_amount_overdue = sum(
+                open_moves.filtered(lambda m: m.followup_date_due and m.followup_date_due < today).mapped(
+                    "amount_residual_signed"
+                )
+            )
+            partner.followup_next_date = first.followup_next_date
+            partner.followup_next_stage_id = first.followup_next_stage_id
+
+    # ------------------------------------------------------------------
+    # Actions (customer form and worklist), all over the engine of account.move
+    # ------------------------------------------------------------------
+    def _followup_moves_or_raise(self):
+        moves = self._followup_open_invoices().filtered(lambda m: m.followup_state != "paused")
+        if not moves:
+            raise UserError(self.env._("These customers have no open invoice to follow up."))
+        return moves
+
+    def action_followup_send_now(self):
+        return self._followup_moves_or_raise().action_followup_send_now()
+
+    def action_followup_skip_stage(self):
+        """Mark the next stage as done without sending anything."""
+        moves = self._followup_moves_or_raise()
+        for move in moves.filtered("followup_next_stage_id"):
+            move.write({
+                "followup_stage_id": move.followup_next_stage_id.id,
+                "followup_last_date": fields.Date.context_today(self),
+            })
+        moves._message_log_batch({
+            m.id: self.env._("Follow-up stage %(stage)s skipped by %(user)s.",
+                             stage=m.followup_stage_id.name, user=self.env.user.name)
+            for m in moves
+        })
+        return True
+
+    def action_followup_exclude(self):
+        self.commercial_partner_id.write({"followup_excluded": True})
+        return True
+
+    def action_followup_include(self):
+        self.commercial_partner_id.write({"followup_excluded": False})
+        return True
+
+    def action_followup_pause(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.followup.pause.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_followup_preview(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.followup.preview.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_followup_log_call(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.followup.call.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_followup_open_history(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("invoice_followup.invoice_followup_log_action")
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        return action

@@ -1,0 +1,3 @@
+from . import invoice_followup_pause_wizard
+from . import invoice_followup_preview_wizard
+from . import invoice_followup_call_wizard

@@ -1,0 +1,179 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class InvoiceFollowupStage(models.Model):
+    """One step of the follow-up, per company, in sequence order."""
+
+    _name = "invoice.followup.stage"
+    _description = "Follow-up Stage"
+    _order = "company_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_reference = fields.Selection(
+        [("invoice_date", "Invoice date"), ("due_date", "Due date")],
+        string="Counted From",
+        required=True,
+        default="due_date",
+    )
+    offset_days = fields.Integer(
+        "Days",
+        help="Days after the reference date (negative: before it). "
+        "Invoice date + 2 checks that the invoice arrived; due date - 3 is a courtesy reminder.",
+    )
+    schedule_display = fields.Char("When", compute="_compute_schedule_display")
+    auto_execute = fields.Boolean(
+        "Automatic",
+        default=True,
+        help="Run by the daily follow-up. Otherwise the step waits in the worklist "
+        "until an accountant sends it.",
+    )
+    send_email = fields.Boolean("Email")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain=[("model", "=", "invoice.followup.log")],
+    )
+    attach_invoices = fields.Boolean(
+        "Attach Invoices", help="Attach the PDF of the invoices listed in the email."
+    )
+    send_sms = fields.Boolean("SMS")
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain=[("model", "=", "invoice.followup.log")],
+    )
+    send_letter = fields.Boolean(
+        "Letter", help="Prepare a PDF letter, listed under Letters to print."
+    )
+    create_activity = fields.Boolean("Activity")
+    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
+    activity_summary = fields.Char(translate=True)
+    activity_note = fields.Html(translate=True)
+    activity_user_mode = fields.Selection(
+        [
+            ("responsible", "Customer's follow-up responsible"),
+            ("specific", "Specific user"),
+        ],
+        string="Activity For",
+        default="responsible",
+        required=True,
+    )
+    activity_user_id = fields.Many2one(
+        "res.users", string="Activity User", domain=[("share", "=", False)]
+    )
+    escalate = fields.Boolean(
+        help="Hand the customer over to the escalation user (e.g. legal) and notify them."
+    )
+    escalation_user_id = fields.Many2one(
+        "res.users",
+        domain=[("share", "=", False)],
+        help="Defaults to the escalation user of the follow-up settings.",
+    )
+    extra_content = fields.Html(
+        "Additional Content",
+        translate=True,
+        help="Shown in this stage's email and letter: an offer, a tip, a note.",
+    )
+    letter_text = fields.Html(
+        translate=True, help="Body of the letter and of the statement for this stage."
+    )
+    min_amount = fields.Monetary(
+        "Minimum Amount Due",
+        currency_field="currency_id",
+        help="Invoices whose amount due (company currency) is below this amount skip this stage.",
+    )
+    risk_level_ids = fields.Many2many(
+        "invoice.followup.risk.level",
+        string="Risk Levels",
+        help="When set, the stage applies only to customers of these payment risk levels.",
+    )
+
+    @api.depends("date_reference", "offset_days")
+    def _compute_schedule_display(self):
+        labels = dict(self._fields["date_reference"]._description_selection(self.env))
+        for stage in self:
+            ref = labels.get(stage.date_reference, "")
+            if not stage.offset_days:
+                stage.schedule_display = ref
+            elif stage.offset_days > 0:
+                stage.schedule_display = self.env._(
+                    "%(ref)s + %(days)s days", ref=ref, days=stage.offset_days
+                )
+            else:
+                stage.schedule_display = self.env._(
+                    "%(ref)s - %(days)s days", ref=ref, days=-stage.offset_days
+                )
+
+    def _date_for(self, move):
+        """The day this stage falls due for ``move``."""
+        self.ensure_one()
+        ref = (
+            move.invoice_date
+            if self.date_reference == "invoice_date"
+            else move.followup_date_due
+        )
+        return ref and ref + timedelta(days=self.offset_days)
+
+    def _applies_to(self, move):
+        """Whether this stage applies to ``move`` (amount and risk filters)."""
+        self.ensure_one()
+        if self.min_amount and move.amount_residual_signed < self.min_amount:
+            return False
+        if self.risk_level_ids:
+            level = move.commercial_partner_id.payment_risk_level
+            return level in self.risk_level_ids.mapped("code")
+        return True
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        stages._recompute_invoices()
+        return stages
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {
+            "sequence",
+            "active",
+            "date_reference",
+            "offset_days",
+            "min_amount",
+            "risk_level_ids",
+            "auto_execute",
+            "company_id",
+        } & set(vals):
+            self._recompute_invoices()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["account.move"].sudo().search_count(
+            [("followup_stage_id", "in", self.ids)], limit=1
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "This stage was already sent to customers: archive it instead "
+                    "of deleting it, so that the history stays complete."
+                )
+            )
+
+    def unlink(self):
+        companies = self.company_id
+        res = super().unlink()
+        self.env["account.move"]._invoice_followup_recompute(companies)
+        return res
+
+    def _recompute_invoices(self):
+        self.env["account.move"]._invoice_followup_recompute(self.with_context(active_test=False).company_id)

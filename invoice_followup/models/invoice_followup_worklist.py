@@ -1,0 +1,124 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+
+class InvoiceFollowupWorklist(models.Model):
+    """The accountants' daily screen: one row per customer and company with
+    open invoices in follow-up. A read-only SQL view over account.move."""
+
+    _name = "invoice.followup.worklist"
+    _description = "Follow-up Worklist"
+    _auto = False
+    _order = "next_date asc nulls last, amount_overdue desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    responsible_id = fields.Many2one("res.users", string="Responsible", readonly=True)
+    invoice_count = fields.Integer("Invoices", readonly=True)
+    amount_due = fields.Monetary(readonly=True)
+    amount_overdue = fields.Monetary(readonly=True)
+    oldest_due_date = fields.Date("Oldest Due Date", readonly=True)
+    days_late = fields.Integer("Days Late", compute="_compute_days_late")
+    next_date = fields.Date("Next Action", readonly=True)
+    next_stage_id = fields.Many2one("invoice.followup.stage", string="Next Stage", readonly=True)
+    state = fields.Selection(
+        [
+            ("action_needed", "Action needed"),
+            ("planned", "Planned"),
+            ("paused", "Paused"),
+        ],
+        string="Status",
+        readonly=True,
+    )
+    last_date = fields.Date("Last Follow-up", readonly=True)
+
+    @api.depends("oldest_due_date")
+    @api.depends_context("tz")
+    def _compute_days_late(self):
+        today = fields.Date.context_today(self)
+        for row in self:
+            due = row.oldest_due_date
+            row.days_late = max((today - due).days, 0) if due else 0
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL(
+            """
+            CREATE VIEW %s AS (
+                SELECT
+                    MIN(m.id) AS id,
+                    m.commercial_partner_id AS partner_id,
+                    m.company_id AS company_id,
+                    COALESCE(
+                        (p.followup_responsible_id ->> m.company_id::text)::int,
+                        p.user_id
+                    ) AS responsible_id,
+                    COUNT(*) AS invoice_count,
+                    SUM(m.amount_residual_signed) AS amount_due,
+                    SUM(m.amount_residual_signed) FILTER (
+                        WHERE m.followup_date_due < CURRENT_DATE
+                    ) AS amount_overdue,
+                    MIN(m.followup_date_due) AS oldest_due_date,
+                    MIN(m.followup_next_date) FILTER (
+                        WHERE m.followup_state IN ('planned', 'action_needed')
+                    ) AS next_date,
+                    (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
+                        FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
+                        AS next_stage_id,
+                    CASE
+                        WHEN BOOL_OR(m.followup_state = 'action_needed') THEN 'action_needed'
+                        WHEN BOOL_OR(m.followup_state = 'planned') THEN 'planned'
+                        ELSE 'paused'
+                    END AS state,
+                    MAX(m.followup_last_date) AS last_date
+                FROM account_move m
+                JOIN res_partner p ON p.id = m.commercial_partner_id
+                WHERE m.state = 'posted'
+                  AND m.move_type IN ('out_invoice', 'out_receipt')
+                  AND m.payment_state IN ('not_paid', 'partial')
+                  AND m.followup_state IN ('planned', 'action_needed', 'paused')
+                GROUP BY m.commercial_partner_id, m.company_id, p.followup_responsible_id, p.user_id
+            )
+            """,
+            SQL.identifier(self._table),
+        ))
+
+    def _partners(self):
+        return self.partner_id.with_company(self.company_id[:1] or self.env.company)
+
+    def action_open_customer(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "context": {"invoice_followup_tab": True},
+        }
+
+    def action_send_now(self):
+        moves = self.env["account.move"]
+        for row in self:
+            moves |= row.partner_id.with_company(row.company_id)._followup_moves_or_raise()
+        return moves.action_followup_send_now()
+
+    def action_preview(self):
+        self.ensure_one()
+        return self._partners().action_followup_preview()
+
+    def action_skip_stage(self):
+        for row in self:
+            row.partner_id.with_company(row.company_id).action_followup_skip_stage()
+        return True
+
+    def action_pause(self):
+        return self._partners().action_followup_pause()
+
+    def action_exclude(self):
+        return self._partners().action_followup_exclude()
+
+    def action_log_call(self):
+        return self._partners().action_followup_log_call()

@@ -1,0 +1,28 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    followup_auto = fields.Boolean(related="company_id.followup_auto", readonly=False)
+    followup_responsible_id = fields.Many2one(
+        related="company_id.followup_responsible_id", readonly=False
+    )
+    followup_escalation_user_id = fields.Many2one(
+        related="company_id.followup_escalation_user_id", readonly=False
+    )
+    followup_letter_fallback = fields.Boolean(
+        related="company_id.followup_letter_fallback", readonly=False
+    )
+    followup_weekday_ids = fields.Many2many(
+        related="company_id.followup_weekday_ids", readonly=False
+    )
+    followup_max_per_week = fields.Integer(
+        related="company_id.followup_max_per_week", readonly=False
+    )
+
+    def action_open_followup_stages(self):
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_followup.invoice_followup_stage_action"
+        )

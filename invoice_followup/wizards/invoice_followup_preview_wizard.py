@@ -1,0 +1,52 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class InvoiceFollowupPreviewWizard(models.TransientModel):
+    """Show the mail and SMS the customer would receive now, in the customer's
+    language, without sending anything."""
+
+    _name = "invoice.followup.preview.wizard"
+    _description = "Preview Follow-up"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    stage_id = fields.Many2one("invoice.followup.stage", readonly=True)
+    subject = fields.Char(readonly=True)
+    body_html = fields.Html("Email", readonly=True, sanitize=False)
+    sms_body = fields.Text("SMS", readonly=True)
+    lang = fields.Char(readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        partner = self.env["res.partner"].browse(values.get("partner_id"))
+        if partner:
+            values.update(self._render_preview(partner))
+        return values
+
+    @api.model
+    def _render_preview(self, partner):
+        moves = partner._followup_open_invoices().filtered(
+            lambda m: m.followup_state in ("planned", "action_needed")
+        )
+        today = fields.Date.context_today(self)
+        company = self.env.company
+        stages = moves._followup_stages_by_company(company)[company.id]
+        targets = [m._followup_due_stage(stages, today, include_manual=True) or m.followup_next_stage_id for m in moves]
+        targets = [s for s in targets if s]
+        if not targets:
+            raise UserError(self.env._("No follow-up step is planned for this customer."))
+        stage = max(targets, key=lambda s: (s.sequence, s.id))
+        Log = self.env["invoice.followup.log"]
+        log = Log.with_context(mail_create_nosubscribe=True)._create_for_step(
+            partner, company, stage, moves, "user"
+        )
+        values = {"stage_id": stage.id, "lang": log.recipient_id.lang or partner.lang}
+        if stage.mail_template_id:
+            rendered = stage.mail_template_id._generate_template(log.ids, ("subject", "body_html"))[log.id]
+            values.update(subject=rendered.get("subject"), body_html=rendered.get("body_html"))
+        if stage.sms_template_id:
+            values["sms_body"] = stage.sms_template_id._render_field("body", log.ids, compute_lang=True)[log.id]
+        log.unlink()
+        return values
