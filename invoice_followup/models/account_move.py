@@ -385,7 +385,7 @@ class AccountMove(models.Model):
                 for move, move_stage in targets.items():
                     move.write({"followup_stage_id": move_stage.id, "followup_last_date": today})
         except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on
-            _logger.exception("Follow-up failed for customer %s", partner.id)
+            _logger.warning("Follow-up failed for customer %s: %s", partner.id, error, exc_info=True)
             log = Log._create_for_step(partner, company, stage, moves, run_by)
             log.write({"state": "failed", "error": str(error)})
         return log

@@ -1,0 +1,3 @@
+from . import test_account_move
+from . import test_followup_run
+from . import test_invoice_followup_stage

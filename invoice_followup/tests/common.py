@@ -1,0 +1,100 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date, timedelta
+
+from odoo import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+# A Wednesday: every test moves time from here with freezegun.
+TODAY = date(2026, 3, 4)
+
+
+class FollowupCommon(AccountTestInvoicingCommon):
+    """Real companies, customers and posted invoices for the follow-up tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.company.write({
+            "followup_weekday_ids": [Command.set(cls.env["invoice.followup.weekday"].search([]).ids)],
+            "followup_max_per_week": 0,
+            "email": "accounts@company.example.com",
+        })
+        cls.Stage = cls.env["invoice.followup.stage"]
+        cls.Log = cls.env["invoice.followup.log"]
+        cls.stages = cls.Stage.search([("company_id", "=", cls.company.id)])
+        (
+            cls.stage_receipt,
+            cls.stage_friendly,
+            cls.stage_first,
+            cls.stage_second,
+            cls.stage_final,
+            cls.stage_escalation,
+        ) = cls.stages
+        cls.country_sa = cls.env.ref("base.sa")
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Gulf Trading Co.",
+            "is_company": True,
+            "email": "ap@gulf-trading.example.com",
+            "mobile": "+966 50 123 4567",
+            "country_id": cls.country_sa.id,
+        })
+        cls.customer_b = cls.env["res.partner"].create({
+            "name": "Northwind Ltd",
+            "is_company": True,
+            "email": "finance@northwind.example.com",
+            "mobile": "+44 7700 900123",
+            "country_id": cls.env.ref("base.uk").id,
+        })
+        cls.term_split = cls.env["account.payment.term"].create({
+            "name": "30% now, 70% in 60 days",
+            "line_ids": [
+                Command.create({"value": "percent", "value_amount": 30.0, "nb_days": 0}),
+                Command.create({"value": "percent", "value_amount": 70.0, "nb_days": 60}),
+            ],
+        })
+        cls.term_30 = cls.env["account.payment.term"].create({
+            "name": "30 days",
+            "line_ids": [Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+        })
+
+    @classmethod
+    def _invoice(cls, partner=None, amount=1000.0, days_late=None, invoice_date=None, term=None,
+                 currency=None, post=True, move_type="out_invoice", company=None):
+        """A posted customer invoice. ``days_late`` puts its due date that many
+        days before TODAY with a 30-day payment term."""
+        if days_late is not None:
+            invoice_date = TODAY - timedelta(days=days_late + 30)
+            term = term or cls.term_30
+        company = company or cls.company
+        move = cls.env["account.move"].with_company(company).create({
+            "move_type": move_type,
+            "company_id": company.id,
+            "partner_id": (partner or cls.customer).id,
+            "invoice_date": invoice_date or TODAY,
+            "invoice_payment_term_id": term.id if term else False,
+            "currency_id": (currency or company.currency_id).id,
+            "invoice_line_ids": [Command.create({
+                "name": "Consulting services",
+                "quantity": 1,
+                "price_unit": amount,
+                "tax_ids": [Command.clear()],
+            })],
+        })
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _pay(cls, moves, amount=None, date=None):
+        wizard = cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=moves.ids
+        ).create({"payment_date": date or TODAY, **({"amount": amount} if amount else {})})
+        return wizard._create_payments()
+
+    def _run(self):
+        return self.env["account.move"]._cron_invoice_followup()
+
+    def _logs(self, partner=None):
+        return self.Log.search([("partner_id", "=", (partner or self.customer).id)])

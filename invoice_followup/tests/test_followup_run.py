@@ -1,0 +1,276 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import TODAY, FollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupRun(FollowupCommon, HttpCase):
+    def _mails(self, partner=None):
+        return self.env["mail.mail"].search([("recipient_ids", "in", (partner or self.customer).ids)])
+
+    def _sms(self, partner=None):
+        return self.env["sms.sms"].search([("partner_id", "=", (partner or self.customer).id)])
+
+    def test_catch_up_sends_most_advanced_stage_once(self):
+        """Scenario: the addon is installed on a database with an invoice 40 days
+        overdue that was never followed up. The first run sends only the
+        final notice (not the five stages it missed), once; a second run the
+        same day and the next day send nothing."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=40)
+            self._run()
+            log = self._logs()
+            self.assertEqual(len(log), 1)
+            self.assertEqual(log.stage_id, self.stage_final)
+            self.assertEqual(move.followup_stage_id, self.stage_final)
+            self.assertEqual(move.followup_last_date, TODAY)
+            self.assertEqual(log.email_state, "sent")
+            self.assertEqual(len(self._mails()), 1)
+            self.assertEqual(self._mails().state, "outgoing")
+            self.assertEqual(log.letter_state, "to_print")
+            self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+            self.assertEqual(len(self._mails()), 1)
+
+    def test_one_step_per_customer_combines_invoices(self):
+        """Scenario: a customer has one invoice 20 days late (second reminder due)
+        and one 4 days late (first reminder due). One step at the second
+        reminder goes out, listing both, with one mail and one SMS; each
+        invoice advances only to its own stage."""
+        with freeze_time(TODAY):
+            late = self._invoice(days_late=20, amount=1500.0)
+            recent = self._invoice(days_late=4, amount=250.0)
+            self._run()
+            log = self._logs()
+            self.assertEqual(len(log), 1)
+            self.assertEqual(log.stage_id, self.stage_second)
+            self.assertEqual(log.move_ids, late | recent)
+            self.assertAlmostEqual(log.amount_due, 1750.0)
+            self.assertEqual(late.followup_stage_id, self.stage_second)
+            self.assertEqual(recent.followup_stage_id, self.stage_first)
+            mail = self._mails()
+            self.assertEqual(len(mail), 1)
+            self.assertIn(late.name, mail.body_html)
+            self.assertIn(recent.name, mail.body_html)
+            sms = self._sms()
+            self.assertEqual(len(sms), 1)
+            self.assertEqual(sms.number, "+966501234567")
+            self.assertEqual(sms.state, "outgoing")
+            self.assertEqual(log.activity_state, "skipped")  # nobody responsible yet
+            # traces in both chatters
+            self.assertTrue(any(self.stage_second.name in b for b in self.customer.message_ids.mapped("body")))
+            self.assertTrue(any(self.stage_second.name in b for b in late.message_ids.mapped("body")))
+
+    def test_reminder_goes_to_invoice_contact(self):
+        """Scenario: the customer has an accounts-payable contact of type
+        invoice: reminders go to that contact, not to the company address."""
+        ap = self.env["res.partner"].create({
+            "name": "Accounts Payable", "type": "invoice", "parent_id": self.customer.id,
+            "email": "invoices@gulf-trading.example.com",
+        })
+        with freeze_time(TODAY):
+            self._invoice(days_late=4)
+            self._run()
+        log = self._logs()
+        self.assertEqual(log.recipient_id, ap)
+        self.assertEqual(self._mails(ap).email_to or self._mails(ap).recipient_ids, ap)
+
+    def test_no_usable_channel_falls_back_to_letter(self):
+        """Scenario: a customer without email and with a wrong mobile number
+        reaches the first reminder: email and SMS are skipped with their
+        reasons and a letter is prepared instead."""
+        self.customer.write({"email": False, "mobile": "12", "phone": False})
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._run()
+        log = self._logs()
+        self.assertEqual(log.email_state, "skipped")
+        self.assertEqual(log.email_info, "No email address.")
+        self.assertEqual(log.sms_state, "skipped")
+        self.assertIn("Invalid phone number", log.sms_info)
+        self.assertEqual(log.letter_state, "to_print")
+        self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
+        self.assertFalse(self._sms())
+
+    def test_preferences_are_respected(self):
+        """Scenario: the customer opted out of SMS: the first reminder goes by
+        email only and the SMS is recorded as skipped."""
+        self.customer.followup_use_sms = False
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._run()
+        log = self._logs()
+        self.assertEqual((log.email_state, log.sms_state), ("sent", "skipped"))
+        self.assertFalse(self._sms())
+        self.assertFalse(log.letter_state)
+
+    def test_manual_stage_waits_in_worklist(self):
+        """Scenario: an invoice 70 days late. The run sends the final notice but
+        never the manual escalation; the next day the escalation waits in the
+        worklist. The accountant sends it: the customer goes to the escalation
+        user, who gets an activity."""
+        lawyer = self.env["res.users"].create({
+            "name": "Layla Legal", "login": "layla_legal", "email": "legal@company.example.com",
+            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
+        })
+        self.company.followup_escalation_user_id = lawyer
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=70)
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_final)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+            self.assertEqual(move.followup_state, "action_needed")
+            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(row.state, "action_needed")
+            self.assertEqual(row.next_stage_id, self.stage_escalation)
+            row.action_send_now()
+            log = self._logs()[:1]
+            self.assertEqual(log.stage_id, self.stage_escalation)
+            self.assertEqual(log.run_by, "user")
+            self.assertEqual(self.customer.with_company(self.company).followup_responsible_id, lawyer)
+            activity = self.customer.activity_ids.filtered(lambda a: a.user_id == lawyer)
+            self.assertEqual(len(activity), 1)
+            self.assertEqual(move.followup_state, "done")
+
+    def test_error_in_one_customer_does_not_stop_others(self):
+        """Scenario: the first reminder's subject uses a field that breaks for
+        one customer. That customer gets a failed log with the error and no
+        mail; the other customer is reminded normally; the failed one is not
+        retried by a second run the same day."""
+        self.stage_first.mail_template_id.subject = "{{ object.partner_id.comment.strip() }}"
+        self.customer_b.comment = "Fine"
+        with freeze_time(TODAY):
+            failing = self._invoice(days_late=5)
+            self._invoice(partner=self.customer_b, days_late=5)
+            self._run()
+            failed = self._logs()
+            self.assertEqual(failed.state, "failed")
+            self.assertTrue(failed.error)
+            self.assertFalse(self._mails())
+            self.assertFalse(failing.followup_stage_id)
+            self.assertEqual(self._logs(self.customer_b).state, "done")
+            self.assertEqual(len(self._mails(self.customer_b)), 1)
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+
+    def test_foreign_currency_invoice(self):
+        """Scenario: a customer is invoiced in EUR while the company keeps its
+        books in another currency: the mail shows the EUR amount, the log the
+        company-currency equivalent."""
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        currency = eur if self.company.currency_id != eur else self.env.ref("base.USD")
+        self.env["res.currency.rate"].create({
+            "name": TODAY - timedelta(days=60), "rate": 0.5, "currency_id": currency.id,
+            "company_id": self.company.id,
+        })
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=5, amount=800.0, currency=currency)
+            self._run()
+        log = self._logs()
+        self.assertAlmostEqual(log.amount_due, move.amount_residual_signed)
+        self.assertAlmostEqual(log.amount_due, 1600.0)
+        self.assertIn(currency.symbol, self._mails().body_html)
+        self.assertEqual(log._get_followup_totals(), [(currency, 800.0)])
+
+    def test_credit_covering_debt_means_no_reminder(self):
+        """Scenario: the customer has an unapplied credit note larger than its
+        overdue invoice: no mail is sent; the step is recorded as skipped."""
+        with freeze_time(TODAY):
+            self._invoice(days_late=5, amount=300.0)
+            self._invoice(amount=500.0, move_type="out_refund", invoice_date=TODAY - timedelta(days=3))
+            self._run()
+        log = self._logs()
+        self.assertEqual(log.state, "skipped")
+        self.assertAlmostEqual(log.amount_credit, 500.0)
+        self.assertFalse(self._mails())
+
+    def test_sending_days_and_weekly_limit(self):
+        """Scenario: the company sends Sunday to Thursday only: on a Friday
+        nothing goes out, on Sunday it does. With a limit of one reminder a
+        week, a second due step waits until seven days have passed."""
+        days = self.env["invoice.followup.weekday"].search([("weekday", "in", (6, 0, 1, 2, 3))])
+        self.company.write({"followup_weekday_ids": [Command.set(days.ids)], "followup_max_per_week": 1})
+        friday = TODAY + timedelta(days=2)
+        with freeze_time(friday):
+            move = self._invoice(days_late=13)
+            self._run()
+            self.assertFalse(self._logs())
+        with freeze_time(friday + timedelta(days=2)):  # Sunday, 15 days late: second reminder
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_second)
+            self._invoice(days_late=5)  # another invoice, first reminder due at once
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+        with freeze_time(friday + timedelta(days=9)):
+            self._run()
+            self.assertEqual(len(self._logs()), 2)
+        self.assertEqual(move.followup_stage_id, self.stage_second)
+
+    def test_cron_processes_one_batch_per_call(self):
+        """Scenario: inside the real cron, with a batch of one customer, each call
+        handles one customer and reports the rest as remaining; the framework's
+        next call finishes the work."""
+        cron = self.env.ref("invoice_followup.ir_cron_invoice_followup")
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._invoice(partner=self.customer_b, days_late=5)
+            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+            Move = self.env["account.move"].with_context(ir_cron_progress_id=progress.id)
+            Move._cron_invoice_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 1))
+            self.assertEqual(len(self.Log.search([("partner_id", "in", (self.customer | self.customer_b).ids)])), 1)
+            Move._cron_invoice_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+            Move._cron_invoice_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (0, 0))
+        self.assertEqual(len(self.Log.search([("partner_id", "in", (self.customer | self.customer_b).ids)])), 2)
+
+    def test_preview_renders_without_sending(self):
+        """Scenario: the accountant previews the next reminder of an Arabic-speaking
+        customer: subject, mail and SMS are rendered; nothing is created or queued."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=5)
+            wizard = self.env["invoice.followup.preview.wizard"].with_context(
+                default_partner_id=self.customer.id
+            ).create({})
+            self.assertEqual(wizard.stage_id, self.stage_first)
+            self.assertIn(move.name, wizard.body_html)
+            self.assertIn(self.company.name, wizard.sms_body)
+            self.assertFalse(self._logs())
+            self.assertFalse(self._mails())
+            self.assertFalse(self._sms())
+
+    def test_worklist_actions_skip_and_log_call(self):
+        """Scenario: from the worklist, the accountant skips the due stage of a
+        customer (no message sent), then logs a call where the customer promises
+        to pay next week: follow-up is paused until then."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=5)
+            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(row.days_late, 5)
+            self.assertAlmostEqual(row.amount_overdue, 1000.0)
+            row.action_skip_stage()
+            self.assertEqual(move.followup_stage_id, self.stage_receipt)
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_first)
+            call = self.env["invoice.followup.call.wizard"].create({
+                "partner_ids": [Command.set(self.customer.ids)],
+                "outcome": "promise",
+                "promise_date": TODAY + timedelta(days=7),
+            })
+            call.action_apply()
+            self.assertEqual(move.followup_pause_reason, "promise")
+            self.assertEqual(move.followup_paused_until, TODAY + timedelta(days=7))

@@ -1,0 +1,88 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import TODAY, FollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupStage(FollowupCommon, HttpCase):
+    def test_default_stages_for_every_company(self):
+        """Scenario: the addon is installed, then a Saudi company is created.
+        Each company has the six default stages of its own, in order, with
+        the agreed schedule and channels; the Saudi one sends Sunday to Thursday."""
+        self.assertEqual(
+            [(s.date_reference, s.offset_days) for s in self.stages],
+            [("invoice_date", 2), ("due_date", -3), ("due_date", 3), ("due_date", 15),
+             ("due_date", 30), ("due_date", 60)],
+        )
+        self.assertEqual(self.stage_receipt.name, "Invoice received?")
+        self.assertTrue(self.stage_first.send_sms and self.stage_first.send_email)
+        self.assertTrue(self.stage_final.send_letter)
+        self.assertFalse(self.stage_escalation.auto_execute)
+        self.assertTrue(self.stage_escalation.escalate)
+        self.assertEqual(self.stage_second.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertTrue(all(s.mail_template_id.model == "invoice.followup.log" for s in self.stages))
+
+        saudi = self.env["res.company"].create({"name": "Riyadh Supplies", "country_id": self.country_sa.id})
+        saudi_stages = self.Stage.search([("company_id", "=", saudi.id)])
+        self.assertEqual(len(saudi_stages), 6)
+        self.assertFalse(saudi_stages & self.stages)
+        self.assertEqual(sorted(saudi.followup_weekday_ids.mapped("weekday")), [0, 1, 2, 3, 6])
+
+    def test_stage_edit_reschedules_invoices(self):
+        """Scenario: an invoice waits for the receipt check (invoice date + 2);
+        the manager moves that stage to + 5 days, then archives it: the
+        invoice's next date and next stage follow at once."""
+        with freeze_time(TODAY):
+            move = self._invoice(term=self.term_30)
+            self.assertEqual(move.followup_next_stage_id, self.stage_receipt)
+            self.assertEqual((move.followup_next_date - TODAY).days, 2)
+            self.stage_receipt.offset_days = 5
+            self.assertEqual((move.followup_next_date - TODAY).days, 5)
+            self.stage_receipt.active = False
+            self.assertEqual(move.followup_next_stage_id, self.stage_friendly)
+            self.assertEqual((move.followup_next_date - TODAY).days, 27)
+
+    def test_stage_used_cannot_be_deleted(self):
+        """Scenario: a stage already sent to a customer is deleted: refused, archive it instead."""
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._run()
+            with self.assertRaises(UserError):
+                self.stage_first.unlink()
+
+    def test_only_managers_edit_stages(self):
+        """Scenario: a billing user reads the stages but cannot change them;
+        an accounting manager can."""
+        billing = new_test_user(self.env, "billing_fu", groups="account.group_account_invoice",
+                                company_id=self.company.id, company_ids=self.company.ids)
+        manager = new_test_user(self.env, "manager_fu", groups="account.group_account_manager",
+                                company_id=self.company.id, company_ids=self.company.ids)
+        self.assertTrue(self.stage_first.with_user(billing).name)
+        with self.assertRaises(AccessError):
+            self.stage_first.with_user(billing).write({"offset_days": 4})
+        self.stage_first.with_user(manager).write({"offset_days": 4})
+        self.assertEqual(self.stage_first.offset_days, 4)
+
+    def test_companies_never_see_each_other(self):
+        """Scenario: two companies each run their follow-up; a user of the first
+        sees neither the stages nor the logs of the second."""
+        other = self.setup_other_company(name="Second Co")["company"]
+        other.followup_weekday_ids = self.company.followup_weekday_ids
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._invoice(partner=self.customer_b, days_late=5, company=other)
+            self._run()
+        user = new_test_user(self.env, "fu_company1", groups="account.group_account_invoice",
+                             company_id=self.company.id, company_ids=self.company.ids)
+        visible_stages = self.Stage.with_user(user).search([])
+        self.assertEqual(visible_stages.company_id, self.company)
+        logs = self.Log.with_user(user).search([])
+        self.assertTrue(logs)
+        self.assertEqual(logs.company_id, self.company)
+        self.assertTrue(self.Log.search([("company_id", "=", other.id)]))
+        self.assertFalse(self.env["invoice.followup.worklist"].with_user(user).search(
+            [("company_id", "=", other.id)]))
