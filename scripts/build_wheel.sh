@@ -8,8 +8,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" python
 OUT=${WHEEL_DIR:-$REPO_ROOT/dist}
 mkdir -p "$OUT"
 rm -rf "$REPO_ROOT/setup/invoice_followup/build" "$REPO_ROOT"/setup/invoice_followup/*.egg-info
-# The version is exactly the manifest's (no git post-version suffix such as .N or .devN).
-export SETUPTOOLS_ODOO_POST_VERSION_STRATEGY_OVERRIDE=none
 "$PYTHON" -m pip wheel --disable-pip-version-check -q --no-deps --no-build-isolation \
     "$REPO_ROOT/setup/invoice_followup" -w "$OUT"
 rm -rf "$REPO_ROOT/setup/invoice_followup/build" "$REPO_ROOT"/setup/invoice_followup/*.egg-info

@@ -22,9 +22,11 @@ if [ "$state" != installed ]; then
     else
         echo "[run] installing $MODULE into database $DB (module state: $state)"
     fi
+    # The first language of --load-language becomes a new database's main language
+    # (base's res.lang.install_lang): English first, Arabic loaded and active beside it.
     set +e
     "$PYTHON" -m odoo --database="$DB" --addons-path="$ADDONS_PATH" \
-        --init="$MODULE" --load-language=ar_001 --stop-after-init \
+        --init="$MODULE" --load-language=en_US,ar_001 --stop-after-init \
         --http-port="$PORT" --max-cron-threads=0 2>&1 | tee "$LOG"
     rc=${PIPESTATUS[0]}
     set -e

@@ -1,9 +1,9 @@
 """Packaging of the invoice_followup addon as odoo-addon-invoice_followup (OCA layout).
 
 odoo/addons/invoice_followup is a symlink to the addon; setuptools-odoo reads its
-manifest for the name, version (exactly the manifest's when
-SETUPTOOLS_ODOO_POST_VERSION_STRATEGY_OVERRIDE=none, as `make wheel` sets it),
-summary, license and requirements.
+manifest for the name, version, summary, license and requirements. The version is
+exactly the manifest's: no git post-version suffix (.N) for commits made since the
+version last changed. The wheel holds the files tracked by git.
 
     pip wheel --no-deps ./setup/invoice_followup -w dist/
 """
@@ -42,5 +42,5 @@ if (
 
 setuptools.setup(
     setup_requires=["setuptools-odoo"],
-    odoo_addon=True,
+    odoo_addon={"post_version_strategy_override": "none"},
 )
