@@ -1,0 +1,38 @@
+# invoice_followup: the two everyday commands are
+#   make run  ODOO_SRC=/path/to/odoo-18.0   demo database + Odoo on http://localhost:8069
+#   make test ODOO_SRC=/path/to/odoo-18.0   fresh test database, the addon's tests, "N passed, N failed"
+# ODOO_SRC is needed once (it is remembered for PYTHON); afterwards `make run` / `make test` suffice.
+# The logic lives in scripts/ (ensure_env.sh sets the machine up, idempotently).
+
+PYTHON ?= python3
+ODOO_SRC ?=
+DB ?= invoice_followup_demo
+PORT ?= 8069
+export PYTHON ODOO_SRC DB PORT
+
+.PHONY: help setup run test bench wheel clean
+
+help:
+	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
+	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
+	@echo "make bench    benchmarks/run.py in the same environment"
+	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
+	@echo "make setup    only install what is missing (done by run/test anyway)"
+
+setup:
+	@bash scripts/ensure_env.sh full
+
+run:
+	@bash scripts/run_demo.sh
+
+test:
+	@bash scripts/run_tests.sh
+
+bench:
+	@bash scripts/bench.sh
+
+wheel:
+	@bash scripts/build_wheel.sh
+
+clean:
+	rm -rf .cache build dist setup/invoice_followup/build setup/invoice_followup/*.egg-info

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make test: a fresh database, the addon installed with its tests, one closing line
+# "N passed, N failed"; non-zero exit on any failure, ERROR/CRITICAL log line, failed
+# install, or when no test ran.
+#
+# Environment: TEST_DB (default invoice_followup_test), TEST_TAGS (default /invoice_followup),
+# TEST_PORT (first HTTP port to try for HttpCase tests, default 8169), plus ensure_env.sh's.
+set -euo pipefail
+# shellcheck source=scripts/ensure_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
+
+MODULE=invoice_followup
+DB=${TEST_DB:-invoice_followup_test}
+TAGS=${TEST_TAGS:-/$MODULE}
+DATA_DIR=$CACHE_DIR/odoo-data
+LOG=$CACHE_DIR/test.log
+
+PORT=$("$PYTHON" "$HELPER" free-port "${TEST_PORT:-8169}")
+"$PYTHON" "$HELPER" db-drop "$DB" --filestore-root "$DATA_DIR"
+
+echo "[test] database $DB (new), tests $TAGS, HTTP port $PORT, log $LOG"
+set +e
+"$PYTHON" -m odoo \
+    --database="$DB" \
+    --addons-path="$ADDONS_PATH" \
+    --data-dir="$DATA_DIR" \
+    --init="$MODULE" \
+    --test-enable \
+    --test-tags="$TAGS" \
+    --stop-after-init \
+    --log-level=test \
+    --http-port="$PORT" \
+    --max-cron-threads=0 \
+    2>&1 | tee "$LOG"
+odoo_rc=${PIPESTATUS[0]}
+set -e
+exec "$PYTHON" "$HELPER" summarize "$LOG" --db "$DB" --module "$MODULE" --odoo-rc "$odoo_rc"
