@@ -438,6 +438,14 @@ class InvoiceFollowupLog(models.Model):
         )
 
     def _get_followup_short_url(self):
+        """The customer's statement in the portal (signed link)."""
         self.ensure_one()
-        move = self.move_ids[:1]
-        return move and (self.get_base_url() + move.get_portal_url()) or self.get_base_url()
+        return self.partner_id._followup_get_statement_url()
+
+    def _get_followup_invoice_action_url(self, move, action):
+        """Signed link for one invoice's portal action: 'confirm' (receipt),
+        'question', 'paid' or 'promise'. Served by the portal controller."""
+        self.ensure_one()
+        return "%s/my/followup/invoice/%s/%s?access_token=%s" % (
+            self.get_base_url(), move.id, action, move._portal_ensure_token(),
+        )

@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import uuid
+
+from werkzeug.urls import url_encode
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -33,6 +37,10 @@ class ResPartner(models.Model):
         default="low",
     )
 
+    followup_access_token = fields.Char(
+        "Follow-up Access Token", copy=False, groups="base.group_system",
+        help="Signs the statement link of the follow-up mails for customers without a portal login.",
+    )
     followup_log_ids = fields.One2many(
         "invoice.followup.log", "partner_id", string="Follow-up History"
     )
@@ -52,6 +60,22 @@ class ResPartner(models.Model):
     followup_next_stage_id = fields.Many2one(
         "invoice.followup.stage", string="Next Stage", compute="_compute_followup_figures"
     )
+
+    def _followup_get_access_token(self):
+        """The token of the customer's statement link, created on first use."""
+        partner = self.commercial_partner_id.sudo()
+        if not partner.followup_access_token:
+            partner.followup_access_token = str(uuid.uuid4())
+        return partner.followup_access_token
+
+    def _followup_get_statement_url(self):
+        """Signed link to the customer's follow-up statement in the portal."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return "%s/my/followup?%s" % (
+            partner.get_base_url(),
+            url_encode({"pid": partner.id, "access_token": partner._followup_get_access_token()}),
+        )
 
     def _followup_open_invoices(self):
         """Open posted customer invoices of these customers in the current company."""
