@@ -3,6 +3,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -15,6 +17,16 @@ PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
     ("manual", "Paused by an accountant"),
     ("excluded", "Excluded"),
+]
+
+
+QUESTION_REASONS = [
+    ("not_received", "I did not receive the goods or service"),
+    ("wrong_amount", "The amount is wrong"),
+    ("wrong_details", "Wrong details (address, tax number, reference)"),
+    ("quality", "Problem with the quality"),
+    ("already_paid", "I already paid"),
+    ("other", "Other"),
 ]
 
 
@@ -66,6 +78,24 @@ class AccountMove(models.Model):
     )
     followup_paused_until = fields.Date("Paused Until", copy=False, tracking=True)
     followup_receipt_date = fields.Datetime("Receipt Confirmed On", copy=False, readonly=True)
+    followup_receipt_by = fields.Char("Receipt Confirmed By", copy=False, readonly=True)
+    followup_question_type = fields.Selection(
+        [("question", "Question"), ("dispute", "Dispute"), ("paid", "Says it is paid")],
+        string="Customer Request", copy=False, readonly=True,
+    )
+    followup_question_reason = fields.Selection(
+        QUESTION_REASONS, string="Request Reason", copy=False, readonly=True
+    )
+    followup_question_note = fields.Text("Request Details", copy=False, readonly=True)
+    followup_question_state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved")],
+        string="Request Status", copy=False, readonly=True, tracking=True,
+    )
+    followup_promise_date = fields.Date("Promised Payment Date", copy=False, readonly=True)
+    followup_promise_amount = fields.Monetary(
+        "Promised Amount", copy=False, readonly=True, currency_field="currency_id"
+    )
+    followup_promise_broken = fields.Boolean("Promise Broken", copy=False, readonly=True)
     followup_log_ids = fields.Many2many(
         "invoice.followup.log",
         "invoice_followup_log_account_move_rel",
@@ -277,6 +307,7 @@ class AccountMove(models.Model):
                 }
             )
         expired.write({"followup_pause_reason": False, "followup_paused_until": False})
+        broken.write({"followup_promise_broken": True})
         return expired
 
     @api.model
@@ -403,3 +434,119 @@ class AccountMove(models.Model):
 
     def action_followup_resume(self):
         self.write({"followup_pause_reason": False, "followup_paused_until": False})
+
+    # ------------------------------------------------------------------
+    # Customer answers (portal and signed mail links). Called after the
+    # controller checked access; ``self`` may be sudo.
+    # ------------------------------------------------------------------
+    def _followup_check_answerable(self):
+        self.ensure_one()
+        if self.move_type not in FOLLOWUP_MOVE_TYPES or self.state != "posted":
+            raise UserError(self.env._("Only posted customer invoices can be answered."))
+
+    def _followup_notify_responsible(self, summary, note):
+        """Activity for the customer's follow-up responsible (else salesperson,
+        else the company's default responsible) on the invoice."""
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        user = (
+            partner.followup_responsible_id
+            or self.invoice_user_id
+            or partner.user_id
+            or self.company_id.followup_responsible_id
+        )
+        if user:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=note,
+                user_id=user.id,
+                date_deadline=fields.Date.context_today(self),
+            )
+        return user
+
+    def _followup_confirm_receipt(self, name):
+        """The customer confirms the invoice arrived: recorded on the invoice and
+        its last follow-up step; the receipt-check stage is done for it."""
+        self._followup_check_answerable()
+        now = fields.Datetime.now()
+        self.write({"followup_receipt_date": now, "followup_receipt_by": name})
+        stages = self._followup_stages_by_company(self.company_id)[self.company_id.id]
+        receipt = self._followup_remaining_stages(stages).filtered("receipt_check")[-1:]
+        if receipt:
+            self.write({"followup_stage_id": receipt.id, "followup_last_date": fields.Date.context_today(self)})
+        self.followup_log_ids.sorted("id")[-1:].write({"receipt_date": now})
+        self._message_log(body=self.env._("%(name)s confirmed receiving this invoice.", name=name))
+        return True
+
+    def _followup_ask(self, request_type, reason, note, name, attachments=None):
+        """A question, a dispute or "I already paid": posted in the invoice's
+        chatter, an activity for the responsible, follow-up paused until an
+        accountant resolves it."""
+        self._followup_check_answerable()
+        if request_type not in dict(self._fields["followup_question_type"].selection):
+            raise UserError(self.env._("Unknown request."))
+        if reason not in dict(QUESTION_REASONS):
+            raise UserError(self.env._("Please choose a reason."))
+        type_label = dict(self._fields["followup_question_type"]._description_selection(self.env))[request_type]
+        reason_label = dict(self._fields["followup_question_reason"]._description_selection(self.env))[reason]
+        self.write({
+            "followup_question_type": request_type,
+            "followup_question_reason": reason,
+            "followup_question_note": note,
+            "followup_question_state": "open",
+            "followup_pause_reason": "dispute",
+            "followup_paused_until": False,
+        })
+        body = Markup("<p><strong>%s</strong> (%s)</p><p>%s</p><p>%s</p>") % (
+            type_label, name, reason_label, note or "",
+        )
+        self.message_post(
+            body=body,
+            author_id=self.commercial_partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            attachments=attachments or [],
+        )
+        self._followup_notify_responsible(
+            self.env._("%(type)s from the customer: %(reason)s", type=type_label, reason=reason_label),
+            body,
+        )
+        return True
+
+    def _followup_promise(self, date, amount, name):
+        """The customer promises to pay by ``date`` (within the company's maximum
+        delay): follow-up pauses until then."""
+        self._followup_check_answerable()
+        today = fields.Date.context_today(self)
+        limit = today + timedelta(days=self.company_id.followup_max_promise_days)
+        if not date or date < today or date > limit:
+            raise UserError(self.env._(
+                "Please choose a date between today and %(limit)s.",
+                limit=fields.Date.to_string(limit),
+            ))
+        if amount is not None and (amount <= 0 or self.currency_id.compare_amounts(amount, self.amount_residual) > 0):
+            raise UserError(self.env._("The promised amount must be positive and at most the amount due."))
+        self.write({
+            "followup_promise_date": date,
+            "followup_promise_amount": amount or self.amount_residual,
+            "followup_promise_broken": False,
+            "followup_pause_reason": "promise",
+            "followup_paused_until": date,
+        })
+        self._message_log(body=self.env._(
+            "%(name)s promised to pay %(amount)s by %(date)s.",
+            name=name,
+            amount=self.currency_id.format(self.followup_promise_amount),
+            date=fields.Date.to_string(date),
+        ))
+        return True
+
+    def action_followup_resolve_request(self):
+        """The accountant answered the customer's request: follow-up resumes."""
+        for move in self.filtered(lambda m: m.followup_question_state == "open"):
+            values = {"followup_question_state": "resolved"}
+            if move.followup_pause_reason == "dispute":
+                values.update(followup_pause_reason=False, followup_paused_until=False)
+            move.write(values)
+            move._message_log(body=self.env._("Customer request resolved by %(user)s.", user=self.env.user.name))
+        return True

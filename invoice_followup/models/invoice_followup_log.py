@@ -73,6 +73,10 @@ class InvoiceFollowupLog(models.Model):
     letter_state = fields.Selection(LETTER_STATES, "Letter", readonly=True, index=True)
     letter_info = fields.Char("Letter Details", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True)
+    receipt_date = fields.Datetime(
+        "Receipt Confirmed On", readonly=True,
+        help="When the customer confirmed, from this step's link, that the invoice arrived.",
+    )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
 

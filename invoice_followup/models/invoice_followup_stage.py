@@ -38,6 +38,11 @@ class InvoiceFollowupStage(models.Model):
         help="Run by the daily follow-up. Otherwise the step waits in the worklist "
         "until an accountant sends it.",
     )
+    receipt_check = fields.Boolean(
+        "Receipt Check",
+        help="This stage asks the customer to confirm the invoice arrived: "
+        "it is done for an invoice once the customer confirms, without sending it.",
+    )
     send_email = fields.Boolean("Email")
     mail_template_id = fields.Many2one(
         "mail.template",

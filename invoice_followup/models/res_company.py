@@ -11,6 +11,7 @@ def _default_stages(env):
     _ = env._
     return [
         (_("Invoice received?"), "invoice_date", 2, {
+            "receipt_check": True,
             "send_email": True,
             "mail_template_id": "invoice_followup.mail_template_receipt_check",
         }),
@@ -86,6 +87,12 @@ class ResCompany(models.Model):
         "Maximum Reminders per Week",
         default=2,
         help="At most this many follow-up steps per customer in seven days (0: no limit).",
+    )
+
+    followup_max_promise_days = fields.Integer(
+        "Maximum Promise Delay",
+        default=30,
+        help="Customers can promise in the portal to pay at most this many days ahead.",
     )
 
     @api.model

@@ -22,6 +22,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.followup_max_per_week", readonly=False
     )
 
+    followup_max_promise_days = fields.Integer(
+        related="company_id.followup_max_promise_days", readonly=False
+    )
+
     def action_open_followup_stages(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "invoice_followup.invoice_followup_stage_action"
