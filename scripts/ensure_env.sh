@@ -200,6 +200,13 @@ _ensure_system_packages() {
         esac
     fi
     [ "${#want[@]}" -eq 0 ] || _apt_install "${want[@]}"
+    # Odoo converts its CSS for right-to-left languages (Arabic) with rtlcss.
+    if ! _has_any rtlcss; then
+        _has_any npm || _apt_install npm
+        _say "installing rtlcss (npm) for right-to-left pages"
+        npm install -g --no-audit --no-fund rtlcss >/dev/null 2>&1 \
+            || _say "warning: npm could not install rtlcss; Arabic pages will lack right-to-left CSS."
+    fi
 }
 
 # ----------------------------------------------------------------------------- PostgreSQL

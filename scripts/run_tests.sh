@@ -10,6 +10,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
 
 MODULE=invoice_followup
+# payment_demo: the demo payment provider the portal tests and tour pay with.
+INSTALL="$MODULE,payment_demo"
 DB=${TEST_DB:-invoice_followup_test}
 TAGS=${TEST_TAGS:-/$MODULE}
 DATA_DIR=$CACHE_DIR/odoo-data
@@ -24,7 +26,7 @@ set +e
     --database="$DB" \
     --addons-path="$ADDONS_PATH" \
     --data-dir="$DATA_DIR" \
-    --init="$MODULE" \
+    --init="$INSTALL" \
     --test-enable \
     --test-tags="$TAGS" \
     --stop-after-init \

@@ -177,3 +177,93 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("invoice_followup.invoice_followup_log_action")
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         return action
+
+    # ------------------------------------------------------------------
+    # Portal statement (called on the sudoed commercial partner after the
+    # controller checked access)
+    # ------------------------------------------------------------------
+    def _followup_statement_moves(self):
+        self.ensure_one()
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="followup_date_due, id",
+        )
+
+    @api.model
+    def _followup_ageing(self, moves, today):
+        """{currency: [not due, 1-30, 31-60, 61-90, over 90]} of the amounts due."""
+        ageing = {}
+        for move in moves:
+            due = move.followup_date_due or move.invoice_date_due or today
+            late = (today - due).days
+            index = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
+            buckets = ageing.setdefault(move.currency_id, [0.0] * 5)
+            buckets[index] += move.amount_residual
+        return ageing
+
+    def _followup_statement_data(self):
+        """Everything the portal statement shows."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        moves = self._followup_statement_moves()
+        lines, totals, overdue_totals = [], {}, {}
+        for move in moves:
+            due = move.followup_date_due or move.invoice_date_due
+            days_late = max((today - due).days, 0) if due else 0
+            lines.append({
+                "move": move,
+                "date_due": due,
+                "days_late": days_late,
+                "portal_url": move.get_portal_url(),
+                "pdf_url": move.get_portal_url(report_type="pdf", download=True),
+            })
+            totals[move.currency_id] = totals.get(move.currency_id, 0.0) + move.amount_residual
+            if days_late:
+                overdue_totals[move.currency_id] = overdue_totals.get(move.currency_id, 0.0) + move.amount_residual
+        recipient = self.env["invoice.followup.log"]._followup_recipient(self)
+        return {
+            "today": today,
+            "overdue_lines": [line for line in lines if line["days_late"]],
+            "upcoming_lines": [line for line in lines if not line["days_late"]],
+            "totals": sorted(totals.items(), key=lambda item: item[0].name),
+            "overdue_totals": sorted(overdue_totals.items(), key=lambda item: item[0].name),
+            "ageing": sorted(self._followup_ageing(moves, today).items(), key=lambda item: item[0].name),
+            "recipient": recipient,
+            "languages": self.env["res.lang"].get_installed(),
+        }
+
+    def _followup_set_preferences(self, use_email, use_sms, use_letter, use_phone, mobile, lang):
+        """Preferences from the portal; the mobile number is validated."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        recipient = self.env["invoice.followup.log"]._followup_recipient(partner)
+        values = {}
+        if mobile:
+            country = recipient.country_id or partner.country_id or self.env.company.country_id
+            formatted = recipient._phone_format(number=mobile, country=country)
+            if not formatted:
+                raise UserError(self.env._(
+                    "The mobile number %(number)s is not valid. Please write it with the "
+                    "country code, for example +966 50 123 4567.",
+                    number=mobile,
+                ))
+            values["mobile"] = formatted
+        if lang:
+            if lang not in dict(self.env["res.lang"].get_installed()):
+                raise UserError(self.env._("This language is not available."))
+            values["lang"] = lang
+        if values:
+            recipient.write(values)
+        partner.write({
+            "followup_use_email": use_email,
+            "followup_use_sms": use_sms,
+            "followup_use_letter": use_letter,
+            "followup_use_phone": use_phone,
+        })
+        partner._message_log(body=self.env._("Contact preferences updated by the customer in the portal."))
+        return True
