@@ -33,6 +33,9 @@
         "views/portal_templates.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["invoice_followup/static/tests/tours/*.js"],
+    },
     "demo": ["demo/invoice_followup_demo.xml"],
     "post_init_hook": "post_init_hook",
 }

@@ -220,6 +220,7 @@ class ResPartner(models.Model):
                 "date_due": due,
                 "days_late": days_late,
                 "portal_url": move.get_portal_url(),
+                "pay_url": move.get_portal_url(anchor="portal_pay", query_string="&payment=True"),
                 "pdf_url": move.get_portal_url(report_type="pdf", download=True),
             })
             totals[move.currency_id] = totals.get(move.currency_id, 0.0) + move.amount_residual

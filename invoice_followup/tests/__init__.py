@@ -2,3 +2,4 @@ from . import test_account_move
 from . import test_demo_data
 from . import test_followup_run
 from . import test_invoice_followup_stage
+from . import test_portal
