@@ -12,6 +12,28 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 INVOICE_ACTIONS = ("confirm", "question", "paid", "promise")
 
 
+def followup_partner(pid=None, access_token=None):
+    """The commercial partner whose statement is asked for (sudo), or raise
+    Forbidden. A valid signed link wins; else the logged-in user's own."""
+    Partner = request.env["res.partner"].sudo()
+    if pid and access_token:
+        try:
+            partner = Partner.browse(int(pid)).exists()
+        except ValueError:
+            partner = Partner
+        token = partner.followup_access_token if partner else False
+        if token and consteq(token, str(access_token)):
+            return partner.commercial_partner_id
+        raise Forbidden()
+    user = request.env.user
+    if user._is_public():
+        raise Forbidden()
+    own = user.partner_id.commercial_partner_id
+    if pid and str(pid) != str(own.id):
+        raise Forbidden()
+    return own.sudo()
+
+
 class FollowupPortal(CustomerPortal):
     """Customer side of the follow-up: the statement, answers on invoices and
     contact preferences. Access: a logged-in portal user for its own commercial
@@ -21,25 +43,7 @@ class FollowupPortal(CustomerPortal):
     # Access
     # ------------------------------------------------------------------
     def _followup_partner(self, pid=None, access_token=None):
-        """The commercial partner whose statement is asked for (sudo), or raise
-        Forbidden. A valid signed link wins; else the logged-in user's own."""
-        Partner = request.env["res.partner"].sudo()
-        if pid and access_token:
-            try:
-                partner = Partner.browse(int(pid)).exists()
-            except ValueError:
-                partner = Partner
-            token = partner.followup_access_token if partner else False
-            if token and consteq(token, str(access_token)):
-                return partner.commercial_partner_id
-            raise Forbidden()
-        user = request.env.user
-        if user._is_public():
-            raise Forbidden()
-        own = user.partner_id.commercial_partner_id
-        if pid and str(pid) != str(own.id):
-            raise Forbidden()
-        return own.sudo()
+        return followup_partner(pid, access_token)
 
     def _followup_use_language(self, partner):
         """Visitors without a login read the page in the customer's language."""

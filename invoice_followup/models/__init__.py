@@ -2,6 +2,8 @@ from . import invoice_followup_risk_level
 from . import invoice_followup_weekday
 from . import invoice_followup_stage
 from . import invoice_followup_log
+from . import invoice_payment_plan
+from . import invoice_payment_plan_line
 from . import account_move
 from . import res_company
 from . import res_partner

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -229,9 +230,12 @@ class AccountMove(models.Model):
                 ("followup_state", "=", "done"),
             ]
         )
-        self.env.add_to_compute(self._fields["followup_next_stage_id"], moves)
-        self.env.add_to_compute(self._fields["followup_next_date"], moves)
-        moves._recompute_recordset(["followup_next_stage_id", "followup_next_date"])
+        # followup_state too: add_to_compute() does not mark the fields that depend on
+        # the next stage (installing on open invoices left them all "done")
+        fnames = ["followup_next_stage_id", "followup_next_date", "followup_state"]
+        for fname in fnames:
+            self.env.add_to_compute(self._fields[fname], moves)
+        moves._recompute_recordset(fnames)
 
     # ------------------------------------------------------------------
     # Engine
@@ -381,10 +385,11 @@ class AccountMove(models.Model):
             )
         return blocked
 
-    def _invoice_followup_run_customer(self, run_by="user", force=False):
+    def _invoice_followup_run_customer(self, run_by="user", force=False, stage=None):
         """Execute one follow-up step for the invoices ``self`` (one customer,
         one company): the most advanced stage due among them; every invoice
-        advances to its own stage. Errors are recorded on a failed log."""
+        advances to its own stage. ``stage`` forces the step (a broken payment
+        plan resumes at a set stage). Errors are recorded on a failed log."""
         Log = self.env["invoice.followup.log"]
         if not self:
             return Log
@@ -396,11 +401,11 @@ class AccountMove(models.Model):
         stages = self._followup_stages_by_company(company)[company.id]
         targets = {}
         for move in self.filtered(lambda m: m._followup_is_open()):
-            stage = move._followup_due_stage(stages, today, include_manual=force)
-            if not stage and force:
-                stage = move.followup_next_stage_id
-            if stage:
-                targets[move] = stage
+            move_stage = stage or move._followup_due_stage(stages, today, include_manual=force)
+            if not move_stage and force:
+                move_stage = move.followup_next_stage_id
+            if move_stage:
+                targets[move] = move_stage
         if not targets:
             # the stored schedule was stale: refresh it so that the run moves on
             for fname in ("followup_next_stage_id", "followup_next_date", "followup_state"):
@@ -413,13 +418,29 @@ class AccountMove(models.Model):
             with self.env.cr.savepoint():
                 log = Log._create_for_step(partner, company, stage, moves, run_by)
                 log._execute()
+                # one write per stage, not per invoice: account.move.write() is costly;
+                # these fields do not touch the journal items, no need to resync them
+                by_stage = defaultdict(list)
                 for move, move_stage in targets.items():
-                    move.write({"followup_stage_id": move_stage.id, "followup_last_date": today})
+                    by_stage[move_stage].append(move.id)
+                for move_stage, move_ids in by_stage.items():
+                    self.browse(move_ids).with_context(skip_invoice_sync=True).write(
+                        {"followup_stage_id": move_stage.id, "followup_last_date": today}
+                    )
         except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on
             _logger.warning("Follow-up failed for customer %s: %s", partner.id, error, exc_info=True)
             log = Log._create_for_step(partner, company, stage, moves, run_by)
             log.write({"state": "failed", "error": str(error)})
         return log
+
+    def _invoice_followup_ensure_tokens(self):
+        """Give the invoices that have none their portal access token, in one
+        UPDATE: get_portal_url() in the templates would call account.move.write()
+        (which resynchronises the journal items) once per invoice."""
+        missing = self.filtered(lambda m: not m.access_token)
+        if missing:
+            missing.sudo()._write_multi([{"access_token": str(uuid.uuid4())} for _move in missing])
+            missing.invalidate_recordset(["access_token", "write_date", "write_uid"])
 
     # ------------------------------------------------------------------
     # Actions

@@ -95,6 +95,32 @@ class ResCompany(models.Model):
         help="Customers can promise in the portal to pay at most this many days ahead.",
     )
 
+    payment_plan_max_instalments = fields.Integer("Maximum Instalments", default=6)
+    payment_plan_max_months = fields.Integer("Maximum Duration (months)", default=6)
+    payment_plan_min_instalment = fields.Monetary(
+        "Minimum Instalment", currency_field="currency_id",
+        help="In company currency; smaller instalments need an accountant's approval.",
+    )
+    payment_plan_max_risk = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        string="Highest Risk Approved Automatically", default="medium",
+    )
+    payment_plan_max_amount = fields.Monetary(
+        "Highest Amount Approved Automatically", currency_field="currency_id",
+        help="In company currency; 0 means no limit.",
+    )
+    payment_plan_grace_days = fields.Integer(
+        "Grace Days", default=5, help="Days an instalment may be late before the plan breaks."
+    )
+    payment_plan_reminder_days = fields.Integer(
+        "Remind Before (days)", default=3, help="Days before each instalment the customer is reminded."
+    )
+    payment_plan_broken_stage_id = fields.Many2one(
+        "invoice.followup.stage", string="Stage When a Plan Breaks",
+        domain="[('company_id', '=', id)]",
+        help="Follow-up resumes with this stage when a payment plan breaks.",
+    )
+
     @api.model
     def _default_followup_weekdays(self, country=None):
         country = country or self.env.company.country_id
@@ -133,6 +159,10 @@ class ResCompany(models.Model):
                     vals[key] = value
                 vals_list.append(vals)
             stages = Stage.with_context(lang="en_US").create(vals_list)
+            company.sudo().payment_plan_broken_stage_id = stages.filtered(
+                lambda s: s.mail_template_id == self.env.ref(
+                    "invoice_followup.mail_template_final_notice", raise_if_not_found=False)
+            )[:1]
             for index, stage in enumerate(stages):
                 for field_name, position in (("name", 0), ("activity_summary", 3)):
                     if not stage[field_name]:

@@ -26,6 +26,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.followup_max_promise_days", readonly=False
     )
 
+    payment_plan_max_instalments = fields.Integer(related="company_id.payment_plan_max_instalments", readonly=False)
+    payment_plan_max_months = fields.Integer(related="company_id.payment_plan_max_months", readonly=False)
+    payment_plan_min_instalment = fields.Monetary(related="company_id.payment_plan_min_instalment", readonly=False)
+    payment_plan_max_risk = fields.Selection(related="company_id.payment_plan_max_risk", readonly=False)
+    payment_plan_max_amount = fields.Monetary(related="company_id.payment_plan_max_amount", readonly=False)
+    payment_plan_grace_days = fields.Integer(related="company_id.payment_plan_grace_days", readonly=False)
+    payment_plan_reminder_days = fields.Integer(related="company_id.payment_plan_reminder_days", readonly=False)
+    payment_plan_broken_stage_id = fields.Many2one(related="company_id.payment_plan_broken_stage_id", readonly=False)
+
     def action_open_followup_stages(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "invoice_followup.invoice_followup_stage_action"

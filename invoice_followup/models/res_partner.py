@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import uuid
 
+from dateutil.relativedelta import relativedelta
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
@@ -40,6 +41,11 @@ class ResPartner(models.Model):
     followup_access_token = fields.Char(
         "Follow-up Access Token", copy=False, groups="base.group_system",
         help="Signs the statement link of the follow-up mails for customers without a portal login.",
+    )
+    payment_plan_ids = fields.One2many("invoice.payment.plan", "partner_id", string="Payment Plans")
+    payment_plan_broken_count = fields.Integer(
+        "Broken Payment Plans", readonly=True, copy=False,
+        help="How many payment plans this customer did not keep.",
     )
     followup_log_ids = fields.One2many(
         "invoice.followup.log", "partner_id", string="Follow-up History"
@@ -268,3 +274,69 @@ class ResPartner(models.Model):
         })
         partner._message_log(body=self.env._("Contact preferences updated by the customer in the portal."))
         return True
+
+    # ------------------------------------------------------------------
+    # Payment plan requested by the customer in the portal
+    # ------------------------------------------------------------------
+    def _payment_plan_request_moves(self, currency_id=None):
+        """The customer's overdue invoices in one currency (the largest debt
+        when several), not already in a plan or disputed."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        moves = self._followup_statement_moves().filtered(
+            lambda m: m.followup_date_due and m.followup_date_due < today
+            and m.followup_pause_reason not in ("payment_plan", "dispute")
+        )
+        if currency_id:
+            moves = moves.filtered(lambda m: m.currency_id.id == currency_id)
+        elif len(moves.currency_id) > 1:
+            by_currency = moves.grouped("currency_id")
+            moves = max(by_currency.values(), key=lambda ms: sum(ms.mapped("amount_residual_signed")))
+        if not moves:
+            raise UserError(self.env._("You have no overdue invoice to pay in instalments."))
+        if len(moves.company_id) > 1:
+            moves = moves.filtered(lambda m: m.company_id == moves[:1].company_id)
+        return moves
+
+    def _payment_plan_request_preview(self, count=None, currency_id=None):
+        """What the request form shows: invoices, allowed numbers of
+        instalments and the schedule for the chosen one."""
+        moves = self._payment_plan_request_moves(currency_id)
+        company = moves.company_id
+        maximum = max(company.payment_plan_max_instalments or 12, 2)
+        count = min(max(count or min(3, maximum), 2), maximum)
+        Plan = self.env["invoice.payment.plan"]
+        values = Plan._prepare_plan_values(
+            moves, count, fields.Date.context_today(self) + relativedelta(days=7)
+        )
+        return {
+            "moves": moves,
+            "currency": moves.currency_id,
+            "total": values["amount_total"],
+            "count": count,
+            "counts": list(range(2, maximum + 1)),
+            "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
+        }
+
+    def _payment_plan_request(self, count=None, currency_id=None):
+        """Create the plan the customer asked for: inside the company's policy it
+        is approved and proposed at once, else an accountant decides."""
+        preview = self._payment_plan_request_preview(count, currency_id)
+        Plan = self.env["invoice.payment.plan"]
+        plan = Plan.create({
+            **Plan._prepare_plan_values(
+                preview["moves"], preview["count"], fields.Date.context_today(self) + relativedelta(days=7)
+            ),
+            "origin": "customer",
+            "user_id": self.with_company(preview["moves"].company_id).followup_responsible_id.id
+            or preview["moves"].company_id.followup_responsible_id.id,
+        })
+        refusals = plan._policy_refusals()
+        if refusals:
+            plan.message_post(body=self.env._(
+                "Requested by the customer; needs approval: %(reasons)s.", reasons=", ".join(refusals)))
+            plan._notify_responsible(self.env._("Approve or change the payment plan %(name)s", name=plan.name))
+        else:
+            plan.message_post(body=self.env._("Requested by the customer within the policy: approved automatically."))
+            plan.action_propose()
+        return plan

@@ -1,0 +1,149 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from werkzeug.exceptions import Forbidden
+from werkzeug.urls import url_encode
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.account_payment.controllers.portal import PortalAccount
+
+from .portal import followup_partner
+
+
+class PaymentPlanPortal(PortalAccount, PaymentPortal):
+    """Payment plans in the portal: list, schedule, accept or decline, pay the
+    next instalment online, request a plan from the statement."""
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "payment_plan_count" in counters:
+            Plan = request.env["invoice.payment.plan"]
+            values["payment_plan_count"] = (
+                Plan.search_count([("state", "in", ("proposed", "active", "broken", "done"))])
+                if Plan.has_access("read") else 0
+            )
+        return values
+
+    def _plan_check_access(self, plan_id, access_token):
+        return self._document_check_access("invoice.payment.plan", plan_id, access_token)
+
+    def _plan_redirect(self, plan, access_token, **params):
+        if access_token:
+            params["access_token"] = access_token
+        return request.redirect(plan.access_url + ("?" + url_encode(params) if params else ""))
+
+    @http.route("/my/payment_plans", type="http", auth="user", website=True)
+    def portal_my_payment_plans(self, **kw):
+        plans = request.env["invoice.payment.plan"].search(
+            [("state", "in", ("proposed", "active", "broken", "done"))]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update({"plans": plans, "page_name": "payment_plans"})
+        return request.render("invoice_followup.portal_my_payment_plans", values)
+
+    @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
+    def portal_payment_plan(self, plan_id, access_token=None, report_type=None, download=False,
+                            message=None, error=None, **kw):
+        try:
+            plan = self._plan_check_access(plan_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            return self._show_report(plan, report_type, "invoice_followup.action_report_payment_plan",
+                                     download=download)
+        if request.env.user._is_public() and plan.partner_id.lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=plan.partner_id.lang)
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "plan": plan,
+            "page_name": "payment_plan",
+            "access_token": access_token,
+            "message": message,
+            "error": error,
+        })
+        line = plan.next_line_id
+        if plan.state in ("active", "broken") and line:
+            amount = line.amount - line.amount_paid
+            values.update({"amount": amount, "next_line": line})
+            values.update(self._get_common_page_view_values(
+                invoices_data={
+                    "partner": plan.partner_id,
+                    "company": plan.company_id,
+                    "total_amount": amount,
+                    "currency": plan.currency_id,
+                    "amount_residual": amount,
+                    "payment_reference": plan.name,
+                    "landing_route": plan.get_portal_url(),
+                    "transaction_route": f"/my/payment_plans/{plan.id}/transaction",
+                },
+                access_token=access_token,
+            ))
+        return request.render("invoice_followup.portal_payment_plan_page", values)
+
+    @http.route("/my/payment_plans/<int:plan_id>/<string:decision>", type="http", auth="public",
+                website=True, methods=["POST"])
+    def portal_payment_plan_decide(self, plan_id, decision, access_token=None, name=None, **kw):
+        if decision not in ("accept", "decline"):
+            return request.not_found()
+        try:
+            plan = self._plan_check_access(plan_id, access_token)
+        except (AccessError, MissingError):
+            raise Forbidden()
+        try:
+            if decision == "accept":
+                plan._action_accept(name)
+                message = request.env._("Thank you: your payment plan is active.")
+            else:
+                plan._action_decline(name)
+                message = request.env._("You declined the plan; we will contact you.")
+        except (UserError, ValidationError) as error:
+            return self._plan_redirect(plan, access_token, error=error.args[0])
+        return self._plan_redirect(plan, access_token, message=message)
+
+    @http.route("/my/payment_plans/<int:plan_id>/transaction", type="json", auth="public")
+    def portal_payment_plan_transaction(self, plan_id, access_token=None, **kwargs):
+        """A transaction on the plan's invoices for the next instalment's open
+        amount (computed here, never taken from the browser)."""
+        try:
+            plan = self._plan_check_access(plan_id, access_token)
+        except (AccessError, MissingError) as error:
+            raise ValidationError(request.env._("The access token is invalid.")) from error
+        line = plan.next_line_id
+        if plan.state not in ("active", "broken") or not line:
+            raise ValidationError(request.env._("There is no instalment to pay."))
+        logged_in = not request.env.user._is_public()
+        partner = request.env.user.partner_id if logged_in else plan.partner_id
+        self._validate_transaction_kwargs(kwargs)
+        kwargs["amount"] = line.amount - line.amount_paid
+        return self._process_transaction(partner.id, plan.currency_id.id, plan.move_ids.ids, plan.name, **kwargs)
+
+    # ------------------------------------------------------------------
+    # Request from the statement
+    # ------------------------------------------------------------------
+    @http.route("/my/payment_plans/request", type="http", auth="public", website=True, methods=["GET", "POST"])
+    def portal_payment_plan_request(self, pid=None, access_token=None, instalments=None, currency_id=None, **post):
+        try:
+            partner = followup_partner(pid, access_token)
+        except Forbidden:
+            return request.redirect("/web/login?redirect=/my/payment_plans/request")
+        query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+        try:
+            count = int(instalments or 0) or None
+            currency = int(currency_id) if currency_id else None
+            if request.httprequest.method == "POST":
+                plan = partner._payment_plan_request(count, currency)
+                plan._portal_ensure_token()
+                return self._plan_redirect(plan, plan.access_token, message=request.env._(
+                    "Your request was sent: an accountant will review it.") if plan.state == "draft" else None)
+            preview = partner._payment_plan_request_preview(count, currency)
+            error = None
+        except (UserError, ValidationError, ValueError) as exc:
+            preview, error = None, (exc.args[0] if exc.args else str(exc))
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "partner": partner, "preview": preview, "error": error, "query": query,
+            "access_token": access_token, "page_name": "payment_plan_request",
+        })
+        return request.render("invoice_followup.portal_payment_plan_request", values)
