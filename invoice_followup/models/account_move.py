@@ -187,6 +187,7 @@ class AccountMove(models.Model):
         "state",
         "move_type",
         "payment_state",
+        "amount_residual",
         "partner_id.commercial_partner_id.followup_excluded",
     )
     def _compute_followup_state(self):
@@ -320,9 +321,7 @@ class AccountMove(models.Model):
         {partner_id: [move ids]}, for companies whose automatic follow-up runs today."""
         today = fields.Date.context_today(self)
         companies = self.env["res.company"].sudo().search([("followup_auto", "=", True)])
-        companies = companies.filtered(
-            lambda c: today.weekday() in c.followup_weekday_ids.mapped("weekday")
-        )
+        companies = companies.filtered(lambda c: today.weekday() in c._followup_sending_weekdays())
         if not companies:
             return {}
         # manual stages that fell due become actions for the worklist

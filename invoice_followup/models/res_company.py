@@ -127,6 +127,13 @@ class ResCompany(models.Model):
         days = (6, 0, 1, 2, 3) if country.code in FRIDAY_SATURDAY_WEEKEND else (0, 1, 2, 3, 4)
         return self.env["invoice.followup.weekday"].search([("weekday", "in", days)])
 
+    def _followup_sending_weekdays(self):
+        """Python weekdays on which reminders go out (the country's working
+        week when nothing is set)."""
+        self.ensure_one()
+        days = self.followup_weekday_ids or self._default_followup_weekdays(self.country_id)
+        return set(days.mapped("weekday"))
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

@@ -332,3 +332,16 @@ class TestDemoData(TransactionCase):
         for move in moves:
             self.assertLess(move.invoice_date, self.demo_day)
             self.assertNotEqual(move.name, "/")
+
+    def test_demo_invoices_in_follow_up(self):
+        """Every open demo invoice of a customer in follow-up has a planned next
+        step; the excluded customer's invoice is paused; the paid one is done;
+        the demo company sends on its working days."""
+        for xmlid in UNPAID_INVOICES:
+            invoice = self.ref(xmlid)
+            expected = "paused" if invoice.commercial_partner_id.followup_excluded else "planned"
+            self.assertEqual(invoice.followup_state, expected, xmlid)
+            self.assertTrue(invoice.followup_next_stage_id, xmlid)
+            self.assertTrue(invoice.followup_next_date, xmlid)
+        self.assertEqual(self.ref("invoice_maison_lumiere_paid_demo").followup_state, "done")
+        self.assertTrue(self.env.company._followup_sending_weekdays())
