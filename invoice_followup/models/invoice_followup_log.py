@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools.image import image_data_uri
+
+from ..tools.sms_segments import sms_segments
 
 CHANNEL_STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 LETTER_STATES = [
@@ -390,6 +394,146 @@ class InvoiceFollowupLog(models.Model):
         self.ensure_one()
         return self._followup_responsible()
 
+    def _get_followup_salutation(self):
+        """"Dear <name>," in the rendering language (word order left to translators)."""
+        self.ensure_one()
+        name = self.recipient_id.name or self.partner_id.name or ""
+        return self.env._("Dear %(name)s,", name=name)
+
+    def _get_followup_align(self):
+        """'right' for a right-to-left language, else 'left': mail clients
+        such as Outlook ignore ``text-align: start / end``."""
+        self.ensure_one()
+        return "right" if self._get_followup_direction() == "rtl" else "left"
+
+    def _get_followup_align_end(self):
+        self.ensure_one()
+        return "left" if self._get_followup_direction() == "rtl" else "right"
+
+    def _get_followup_pay_url(self, move=None):
+        """Where "Pay now" leads: the invoice's portal page (account_payment
+        shows its Pay button there); for several invoices, the statement."""
+        self.ensure_one()
+        moves = move or self.move_ids
+        if len(moves) == 1:
+            return self.get_base_url() + moves.get_portal_url()
+        return self._get_followup_short_url()
+
+    def _get_followup_sms_segments(self, template=None):
+        """Segments of the SMS this step sends (rendered in the customer's
+        language): {'encoding', 'length', 'segments', 'per_segment', 'remaining'}."""
+        self.ensure_one()
+        template = template or self.stage_id.sms_template_id
+        body = template._render_field("body", self.ids, compute_lang=True)[self.id] if template else ""
+        return sms_segments(body)
+
+    @api.model
+    def _get_followup_move_lines(self, moves, today=None):
+        """``moves`` as dicts for the letter and statement, oldest due first."""
+        today = today or fields.Date.context_today(self)
+        lines = []
+        for move in moves.sorted(lambda m: (m.followup_date_due or m.invoice_date_due or today, m.id)):
+            due = move.followup_date_due or move.invoice_date_due
+            lines.append({
+                "move": move,
+                "name": move.name,
+                "ref": move.ref,
+                "invoice_date": move.invoice_date,
+                "date_due": due,
+                "days_late": max((today - due).days, 0) if due else 0,
+                "amount_total": move.amount_total,
+                "amount_residual": move.amount_residual,
+                "currency": move.currency_id,
+            })
+        return lines
+
+    @api.model
+    def _get_followup_currency_totals(self, moves):
+        """[(currency, amount due)] over ``moves``, per currency."""
+        totals = defaultdict(float)
+        for move in moves:
+            totals[move.currency_id] += move.amount_residual
+        return sorted(totals.items(), key=lambda item: item[0].name)
+
+    @api.model
+    def _get_followup_ageing(self, partner, company, today=None):
+        """Ageing of ALL the customer's open invoices in ``company``, per
+        currency, by open instalment (payment-term line): [{'currency',
+        'buckets': [not due, 1-30, 31-60, 61-90, over 90], 'total'}]."""
+        today = today or fields.Date.context_today(self)
+        lines = self.env["account.move.line"].search([
+            ("move_id.commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ("company_id", "=", company.id),
+            ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
+            ("move_id.state", "=", "posted"),
+            ("move_id.payment_state", "in", ("not_paid", "partial")),
+            ("display_type", "=", "payment_term"),
+            ("reconciled", "=", False),
+        ])
+        by_currency = {}
+        for line in lines:
+            if line.currency_id.is_zero(line.amount_residual_currency):
+                continue
+            days = (today - (line.date_maturity or line.date)).days
+            index = 0 if days <= 0 else 1 if days <= 30 else 2 if days <= 60 else 3 if days <= 90 else 4
+            row = by_currency.setdefault(line.currency_id, [0.0] * 5)
+            row[index] += line.amount_residual_currency
+        return [
+            {"currency": currency, "buckets": buckets, "total": sum(buckets)}
+            for currency, buckets in sorted(by_currency.items(), key=lambda item: item[0].name)
+        ]
+
+    @api.model
+    def _get_followup_qr_src(self, value, size=150):
+        """A QR code of ``value`` as a data URI: no HTTP request from wkhtmltopdf."""
+        png = self.env["ir.actions.report"].barcode("QR", value, width=size, height=size)
+        return image_data_uri(base64.b64encode(png))
+
+    @api.model
+    def _get_followup_statement(self, partner, company, log=None):
+        """Everything the letter (``log`` given) or the statement of account
+        (all open invoices of ``partner``) shows, for one customer and company."""
+        partner = partner.commercial_partner_id
+        today = log.date if log else fields.Date.context_today(self)
+        if log:
+            moves = log.move_ids
+            recipient = log.recipient_id or partner
+        else:
+            moves = partner.with_company(company)._followup_open_invoices()
+            recipient = self._followup_recipient(partner)
+        lang = recipient.lang or partner.lang or self.env.lang or "en_US"
+        direction = self.env["res.lang"]._get_data(code=lang).direction or "ltr"
+        statement_url = partner._followup_get_statement_url()
+        pay_url = (
+            partner.get_base_url() + moves.get_portal_url() if len(moves) == 1 else statement_url
+        )
+        return {
+            "log": log,
+            "stage": log.stage_id if log else self.env["invoice.followup.stage"],
+            "partner": partner,
+            "recipient": recipient,
+            "company": company,
+            "lang": lang,
+            "direction": direction,
+            "align": "right" if direction == "rtl" else "left",
+            "align_end": "left" if direction == "rtl" else "right",
+            "date": today,
+            "lines": self._get_followup_move_lines(moves, today),
+            "totals": self._get_followup_currency_totals(moves),
+            "credit": log.amount_credit if log else self._followup_open_credit(partner, company),
+            "credit_currency": company.currency_id,
+            "ageing": self._get_followup_ageing(partner, company, today),
+            "statement_url": statement_url,
+            "pay_url": pay_url,
+            "qr_src": self._get_followup_qr_src(pay_url),
+            "banks": company.partner_id.bank_ids,
+            "responsible": log._followup_responsible() if log else (
+                partner.with_company(company).followup_responsible_id
+                or partner.user_id
+                or company.followup_responsible_id
+            ),
+        }
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -437,8 +581,10 @@ class InvoiceFollowupLog(models.Model):
 
     def _get_followup_sms_amount(self):
         self.ensure_one()
+        # no-break spaces of the amount format would turn the SMS into UCS-2
         return ", ".join(
-            currency.format(amount) for currency, amount in self._get_followup_totals()
+            currency.format(amount).replace("\N{NO-BREAK SPACE}", " ").replace("\N{NARROW NO-BREAK SPACE}", " ")
+            for currency, amount in self._get_followup_totals()
         )
 
     def _get_followup_short_url(self):

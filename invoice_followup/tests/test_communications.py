@@ -1,0 +1,305 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from datetime import timedelta
+
+from freezegun import freeze_time
+from markupsafe import escape
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from ..tools.sms_segments import sms_segments
+from .common import TODAY, FollowupCommon
+
+
+def pdf_text(pdf):
+    """Text of a PDF through pdftotext (poppler-utils), Arabic presentation
+    forms folded back to plain letters; None when pdftotext is missing."""
+    if not shutil.which("pdftotext"):
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", handle.name, "-"],
+            capture_output=True, check=True, timeout=60,
+        ).stdout.decode()
+    return unicodedata.normalize("NFKC", text)
+
+
+@tagged("post_install", "-at_install")
+class TestCommunications(FollowupCommon, HttpCase):
+    """Mails, SMS and PDF letters as customers receive them, in English and Arabic."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ar_001")
+        cls.env["ir.module.module"]._load_module_terms(["invoice_followup"], ["ar_001"], overwrite=True)
+        cls.customer_b.lang = "en_US"
+        cls.customer.lang = "ar_001"
+        cls.customer.name = "شركة الخليج للتجارة"
+        cls.responsible = cls.env["res.users"].create({
+            "name": "Layla Haddad",
+            "login": "layla.followup",
+            "phone": "+966 11 555 0101",
+            "groups_id": [Command.set([cls.env.ref("account.group_account_invoice").id])],
+        })
+        cls.company.followup_responsible_id = cls.responsible
+        cls.env["res.partner.bank"].create({
+            "acc_number": "SA0380000000608010167519",
+            "partner_id": cls.company.partner_id.id,
+        })
+        with freeze_time(TODAY):
+            cls.en_late = cls._invoice(cls.customer_b, amount=1500.0, days_late=20)
+            cls.en_recent = cls._invoice(cls.customer_b, amount=250.0, days_late=4)
+            cls.ar_late = cls._invoice(cls.customer, amount=4200.0, days_late=40)
+
+    def _log(self, partner, stage, moves):
+        return self.Log._create_for_step(partner, self.company, stage, moves, "user")
+
+    def _render(self, log, template=None):
+        template = template or log.stage_id.mail_template_id
+        return template._generate_template(log.ids, ("subject", "body_html"))[log.id]
+
+    # ------------------------------------------------------------------
+    # Mails
+    # ------------------------------------------------------------------
+    def test_every_mail_template_in_english(self):
+        """Scenario: an English customer with two overdue invoices gets each stage's
+        mail in turn. Every mail names the customer, lists both invoices with their
+        amount due and the total, links to each invoice's portal page (Pay now), to
+        the statement and to the answer routes, names the responsible with phone,
+        reads left to right, and says what its stage is about."""
+        expected = {
+            self.stage_receipt: "reached the right person",
+            self.stage_friendly: "falls due in a few days",
+            self.stage_first: "past their due date",
+            self.stage_second: "within the next seven days",
+            self.stage_final: "This is our final notice",
+            self.stage_escalation: "collection department, who will contact you shortly",
+        }
+        with freeze_time(TODAY):
+            for stage, text in expected.items():
+                log = self._log(self.customer_b, stage, self.en_late | self.en_recent)
+                rendered = self._render(log)
+                body = str(rendered["body_html"])
+                with self.subTest(stage=stage.name):
+                    self.assertIn(self.company.name, rendered["subject"])
+                    self.assertIn(text, body)
+                    self.assertIn("Dear Northwind Ltd,", body)
+                    self.assertIn('dir="ltr"', body)
+                    self.assertIn("text-align: left", body)
+                    for move in self.en_late | self.en_recent:
+                        self.assertIn(move.name, body)
+                        self.assertIn(str(escape(move.get_portal_url())), body)
+                        self.assertIn(str(escape(log._get_followup_invoice_action_url(move, "question"))), body)
+                    self.assertIn("1,500.00", body)
+                    self.assertIn("1,750.00", body)  # total due
+                    self.assertIn("Days late: 20", body)
+                    self.assertIn(str(escape(log._get_followup_short_url())), body)
+                    self.assertIn("Layla Haddad", body)
+                    self.assertIn("+966 11 555 0101", body)
+                    self.assertIn("SA0380000000608010167519", body)
+                    # overdue invoices: pay and answer, never "did you receive it?"
+                    self.assertIn("I already paid", body)
+                    self.assertIn("I need more time", body)
+                    self.assertIn(str(escape(log._get_followup_invoice_action_url(self.en_late, "promise"))), body)
+                    self.assertNotIn("Yes, I received it", body)
+
+    def test_receipt_check_asks_to_confirm_the_new_invoice_only(self):
+        """Scenario: two days after an invoice was issued, the receipt check goes out
+        to a customer who also has an overdue invoice. The new invoice gets the
+        "Yes, I received it" link (route 'confirm'); the overdue one gets "Pay now"
+        and no confirmation link."""
+        with freeze_time(TODAY):
+            new = self._invoice(self.customer_b, amount=99.0, invoice_date=TODAY, term=self.term_30)
+            log = self._log(self.customer_b, self.stage_receipt, new)
+            self.assertIn(self.en_late, log.move_ids)
+            body = str(self._render(log)["body_html"])
+            self.assertIn(str(escape(log._get_followup_invoice_action_url(new, "confirm"))), body)
+            self.assertNotIn(str(escape(log._get_followup_invoice_action_url(self.en_late, "confirm"))), body)
+            self.assertIn("Pay now", body)
+
+    def test_stage_extra_content_is_shown(self):
+        """Scenario: the accountant adds an offer to the first reminder; the mail
+        shows it, the other stages' mails do not."""
+        self.stage_first.extra_content = "<p>Pay this week and get 2% off your next order.</p>"
+        with freeze_time(TODAY):
+            first = self._render(self._log(self.customer_b, self.stage_first, self.en_late))
+            second = self._render(self._log(self.customer_b, self.stage_second, self.en_late))
+        self.assertIn("get 2% off", str(first["body_html"]))
+        self.assertNotIn("get 2% off", str(second["body_html"]))
+
+    def test_mail_in_arabic_right_to_left(self):
+        """Scenario: the Arabic-speaking customer (lang ar_001) receives the second
+        reminder: subject and text are in Arabic, the mail is right to left with
+        right-aligned text (Outlook ignores start/end), the invoice and amount
+        are listed."""
+        with freeze_time(TODAY):
+            log = self._log(self.customer, self.stage_second, self.ar_late)
+            rendered = self._render(log)
+        body = str(rendered["body_html"])
+        self.assertIn("تذكير ثانٍ بالسداد", rendered["subject"])
+        self.assertIn('dir="rtl"', body)
+        # the text starts on the right, amounts end on the left (computed, not start/end)
+        self.assertIn('text-align: right;">الفاتورة</td>', body)
+        self.assertIn('text-align: left;">المبلغ المستحق</td>', body)
+        self.assertNotIn("text-align: start", body)
+        self.assertIn("السادة شركة الخليج للتجارة المحترمين،", body)
+        self.assertIn("ادفع الآن", body)
+        self.assertIn("لديّ استفسار عن هذه الفاتورة", body)
+        self.assertIn("أيام التأخير", body)
+        self.assertIn(self.ar_late.name, body)
+        self.assertIn("4,200.00", body)
+        self.assertNotIn("Pay now", body)
+
+    def test_sent_mail_uses_the_phone_friendly_layout_and_attaches_invoices(self):
+        """Scenario: the final notice (attach invoices) is executed for the Arabic
+        customer. The outgoing mail is wrapped in the follow-up layout (600px,
+        right to left, no Odoo "view" button) in Arabic, and carries the
+        invoice's own PDF."""
+        with freeze_time(TODAY):
+            log = self._log(self.customer, self.stage_final, self.ar_late)
+            log._execute_email()
+        self.assertEqual(log.email_state, "sent")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", log.mail_message_id.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("max-width: 600px", mail.body_html)
+        self.assertIn('<html lang="ar-001" dir="rtl">', mail.body_html.replace("ar_001", "ar-001"))
+        self.assertIn("إشعار أخير", mail.subject)
+        self.assertNotIn("/mail/view", mail.body_html)
+        self.assertEqual(len(mail.attachment_ids), 1)
+        self.assertTrue(mail.attachment_ids.raw.startswith(b"%PDF"))
+        self.assertIn(self.ar_late.name.replace("/", "_"), mail.attachment_ids.name)
+
+    # ------------------------------------------------------------------
+    # SMS
+    # ------------------------------------------------------------------
+    def test_sms_segment_counter(self):
+        """Scenario: texts at the limits of GSM-7 (160 / 153 per part, extension
+        characters count twice and are not split) and UCS-2 (70 / 67 per part,
+        an emoji counts two units) give the number of SMS an operator bills."""
+        cases = [
+            ("", "gsm7", 0),
+            ("a" * 160, "gsm7", 1),
+            ("a" * 161, "gsm7", 2),
+            ("a" * 306, "gsm7", 2),
+            ("a" * 307, "gsm7", 3),
+            ("€" * 80, "gsm7", 1),
+            ("a" * 159 + "€", "gsm7", 2),
+            ("ب" * 70, "ucs2", 1),
+            ("ب" * 71, "ucs2", 2),
+            ("ب" * 134, "ucs2", 2),
+            ("ب" * 135, "ucs2", 3),
+            ("a" * 69 + "é" + "\N{NO-BREAK SPACE}", "ucs2", 2),
+            ("😀" * 35, "ucs2", 1),
+            ("😀" * 36, "ucs2", 2),
+        ]
+        for text, encoding, segments in cases:
+            with self.subTest(text=text[:5], length=len(text)):
+                info = sms_segments(text)
+                self.assertEqual(info["encoding"], encoding)
+                self.assertEqual(info["segments"], segments)
+        # the escaped "€" does not straddle parts: 152 + (2 + 10) -> 141 left
+        self.assertEqual(sms_segments("a" * 152 + "€" + "a" * 10)["remaining"], 141)
+
+    def test_sms_english_single_segment_arabic_counted_as_ucs2(self):
+        """Scenario: the first reminder's SMS for the English customer fits in one
+        GSM-7 segment with the amount, due date and statement link (no no-break
+        space sneaking in from the amount format); the Arabic customer's SMS is in
+        Arabic, counted in UCS-2 parts of 67 units."""
+        with freeze_time(TODAY):
+            en_log = self._log(self.customer_b, self.stage_first, self.en_late)
+            ar_log = self._log(self.customer, self.stage_first, self.ar_late)
+            template = self.stage_first.sms_template_id
+            en_body = template._render_field("body", en_log.ids, compute_lang=True)[en_log.id]
+            ar_body = template._render_field("body", ar_log.ids, compute_lang=True)[ar_log.id]
+        self.assertIn("1,750.00", en_body)
+        self.assertIn("02/12/2026", en_body)
+        self.assertIn(en_log._get_followup_short_url(), en_body)
+        en_info = en_log._get_followup_sms_segments()
+        self.assertEqual(en_info["encoding"], "gsm7")
+        self.assertEqual(en_info["segments"], 1, en_body)
+        self.assertIn("مستحق", ar_body)
+        self.assertIn("4,200.00", ar_body)
+        self.assertIn(ar_log._get_followup_short_url(), ar_body)
+        ar_info = ar_log._get_followup_sms_segments()
+        self.assertEqual(ar_info["encoding"], "ucs2")
+        self.assertEqual(ar_info["length"], len(ar_body))
+        self.assertEqual(ar_info["segments"], -(-len(ar_body) // 67))
+
+    # ------------------------------------------------------------------
+    # Letters and statements
+    # ------------------------------------------------------------------
+    def test_ageing_over_all_open_instalments(self):
+        """Scenario: the English customer has invoices 20 and 4 days late, one not
+        due yet, one 100 days late, and a 30/70 split invoice issued 45 days ago
+        (30% 45 days late, 70% due in 15 days). The ageing of the statement puts
+        each open instalment in its bucket, whatever step is being sent."""
+        with freeze_time(TODAY):
+            self._invoice(self.customer_b, amount=300.0, invoice_date=TODAY, term=self.term_30)
+            self._invoice(self.customer_b, amount=70.0, days_late=100)
+            self._invoice(self.customer_b, amount=1000.0, invoice_date=TODAY - timedelta(days=45),
+                          term=self.term_split)
+            ageing = self.Log._get_followup_ageing(self.customer_b, self.company)
+        self.assertEqual(len(ageing), 1)
+        row = ageing[0]
+        self.assertEqual(row["currency"], self.company.currency_id)
+        self.assertEqual(row["buckets"], [300.0 + 700.0, 250.0 + 1500.0, 300.0, 0.0, 70.0])
+        self.assertAlmostEqual(row["total"], 3120.0)
+
+    def test_letter_pdf_in_arabic(self):
+        """Scenario: the final notice letter of the Arabic customer is rendered
+        for real by wkhtmltopdf: a PDF whose text (Arabic glyphs, not boxes)
+        holds the Arabic wording, the invoice number and the company name."""
+        with freeze_time(TODAY):
+            log = self._log(self.customer, self.stage_final, self.ar_late)
+            html = self.env["ir.actions.report"]._render_qweb_html(
+                "invoice_followup.action_report_followup_letter", log.ids
+            )[0].decode()
+            pdf, _type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+                "invoice_followup.action_report_followup_letter", log.ids
+            )
+        self.assertIn('dir="rtl"', html)
+        self.assertIn("أعمار الفواتير المفتوحة", html)
+        self.assertIn(self.company.name, html)
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        text = pdf_text(pdf)
+        if text is None:
+            self.skipTest("pdftotext is not installed")
+        self.assertIn(self.ar_late.name, text)
+        self.assertIn("السداد", text)
+
+    def test_statement_of_account_for_customers_and_worklist(self):
+        """Scenario: the accountant prints the statement of account from the
+        customer form for both customers at once, and from the worklist: one
+        PDF, each customer's open invoices, totals and ageing, the company's
+        name and address in the page body (Debian's wkhtmltopdf drops the
+        layout header) and a QR code to pay."""
+        with freeze_time(TODAY):
+            report = self.env.ref("invoice_followup.action_report_partner_statement")
+            partners = self.customer_b | self.customer
+            html = self.env["ir.actions.report"]._render_qweb_html(report, partners.ids)[0].decode()
+            self.assertIn("Statement of account", html)
+            self.assertIn("كشف حساب", html)
+            for move in self.en_late | self.en_recent | self.ar_late:
+                self.assertIn(move.name, html)
+            self.assertIn("1,750.00", html)
+            self.assertIn("o_followup_sender", html)
+            self.assertIn(self.company.partner_id.city or self.company.name, html)
+            self.assertIn("data:image/png;base64,", html)
+            pdf, _type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+                report, partners.ids
+            )
+            self.assertTrue(pdf.startswith(b"%PDF"))
+            rows = self.env["invoice.followup.worklist"].search([("partner_id", "in", partners.ids)])
+            self.assertEqual(len(rows), 2)
+            worklist_html = self.env["ir.actions.report"]._render_qweb_html(
+                "invoice_followup.action_report_worklist_statement", rows.ids
+            )[0].decode()
+            self.assertIn(self.ar_late.name, worklist_html)
+            self.assertIn(self.en_late.name, worklist_html)
