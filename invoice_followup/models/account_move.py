@@ -34,6 +34,10 @@ QUESTION_REASONS = [
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # Indexed: every follow-up step looks up the customer's invoices; without it
+    # each lookup scans all the invoices of the company.
+    commercial_partner_id = fields.Many2one(index="btree_not_null")
+
     followup_date_due = fields.Date(
         "Follow-up Due Date",
         compute="_compute_followup_date_due",
@@ -278,7 +282,9 @@ class AccountMove(models.Model):
             batch = partners[:batch_size]
             seen.update(batch)
             for partner_id in batch:
-                self.browse(work[partner_id])._invoice_followup_run_customer(run_by="cron")
+                # the daily run acts for every company, as the system
+                moves = self.sudo().browse(work[partner_id])
+                moves.with_company(moves.company_id[:1])._invoice_followup_run_customer(run_by="cron")
             total_done += len(batch)
             if in_cron:
                 self.env["ir.cron"]._notify_progress(
@@ -418,12 +424,14 @@ class AccountMove(models.Model):
                 log = Log._create_for_step(partner, company, stage, moves, run_by)
                 log._execute()
                 # one write per stage, not per invoice: account.move.write() is costly;
-                # these fields do not touch the journal items, no need to resync them
+                # these fields do not touch the journal items: no resync, no balance check
                 by_stage = defaultdict(list)
                 for move, move_stage in targets.items():
                     by_stage[move_stage].append(move.id)
                 for move_stage, move_ids in by_stage.items():
-                    self.browse(move_ids).with_context(skip_invoice_sync=True).write(
+                    self.browse(move_ids).with_context(
+                        skip_invoice_sync=True, check_move_validity=False
+                    ).write(
                         {"followup_stage_id": move_stage.id, "followup_last_date": today}
                     )
         except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on

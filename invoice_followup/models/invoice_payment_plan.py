@@ -320,7 +320,8 @@ class InvoicePaymentPlan(models.Model):
         """Done when fully paid; reminders before each instalment and on the day
         it is missed; broken past the grace days."""
         today = fields.Date.context_today(self)
-        for plan in self.search([("state", "=", "active")]):
+        for plan in self.sudo().search([("state", "=", "active")]):
+            plan = plan.with_company(plan.company_id)
             if plan.currency_id.is_zero(plan.amount_open):
                 plan.state = "done"
                 plan.message_post(body=self.env._("All instalments are paid. Thank you!"))
