@@ -91,6 +91,16 @@ class FollowupPortal(CustomerPortal):
         })
         return request.render("invoice_followup.portal_followup_statement", values)
 
+    @http.route("/f/<string:token>", type="http", auth="public", website=True, sitemap=False)
+    def portal_followup_short_link(self, token, **kw):
+        """The short link of an SMS: redirect to the signed statement."""
+        partner = request.env["res.partner"].sudo().search(
+            [("followup_access_token", "=", token)], limit=1
+        ) if len(token) >= 12 else request.env["res.partner"]
+        if not partner:
+            return self._followup_denied()
+        return request.redirect("/my/followup?" + url_encode({"pid": partner.id, "access_token": token}))
+
     def _followup_denied(self):
         if request.env.user._is_public():
             return request.redirect("/web/login?redirect=/my/followup")

@@ -291,6 +291,9 @@ class AccountMove(models.Model):
                     done=len(batch), remaining=len(partners) - len(batch)
                 )
                 return total_done
+            # outside a cron nothing commits between batches: keep the cache small
+            self.env.flush_all()
+            self.env.invalidate_all()
 
     @api.model
     def _invoice_followup_release_pauses(self):

@@ -168,6 +168,7 @@ class InvoiceFollowupLog(models.Model):
             })
             self._log_in_chatters()
             return
+        self.move_ids._invoice_followup_ensure_tokens()  # the mail, SMS and letter link them
         if stage.send_email:
             self._execute_email()
         if stage.send_sms:
@@ -591,6 +592,11 @@ class InvoiceFollowupLog(models.Model):
         """The customer's statement in the portal (signed link)."""
         self.ensure_one()
         return self.partner_id._followup_get_statement_url()
+
+    def _get_followup_sms_url(self):
+        """Short signed link to the statement, for SMS."""
+        self.ensure_one()
+        return self.partner_id._followup_get_short_url()
 
     def _get_followup_invoice_action_url(self, move, action):
         """Signed link for one invoice's portal action: 'confirm' (receipt),

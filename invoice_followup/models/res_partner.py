@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import uuid
+import secrets
 
 from dateutil.relativedelta import relativedelta
 from werkzeug.urls import url_encode
@@ -39,7 +39,7 @@ class ResPartner(models.Model):
     )
 
     followup_access_token = fields.Char(
-        "Follow-up Access Token", copy=False, groups="base.group_system",
+        "Follow-up Access Token", copy=False, groups="base.group_system", index="btree_not_null",
         help="Signs the statement link of the follow-up mails for customers without a portal login.",
     )
     payment_plan_ids = fields.One2many("invoice.payment.plan", "partner_id", string="Payment Plans")
@@ -71,7 +71,8 @@ class ResPartner(models.Model):
         """The token of the customer's statement link, created on first use."""
         partner = self.commercial_partner_id.sudo()
         if not partner.followup_access_token:
-            partner.followup_access_token = str(uuid.uuid4())
+            # short (12 characters, 72 random bits) so the SMS link stays short
+            partner.followup_access_token = secrets.token_urlsafe(9)
         return partner.followup_access_token
 
     def _followup_get_statement_url(self):
@@ -82,6 +83,12 @@ class ResPartner(models.Model):
             partner.get_base_url(),
             url_encode({"pid": partner.id, "access_token": partner._followup_get_access_token()}),
         )
+
+    def _followup_get_short_url(self):
+        """Short signed link for SMS: /f/<token> redirects to the statement."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return "%s/f/%s" % (partner.get_base_url(), partner._followup_get_access_token())
 
     def _followup_open_invoices(self):
         """Open posted customer invoices of these customers in the current company."""

@@ -220,15 +220,16 @@ class TestCommunications(FollowupCommon, HttpCase):
             ar_body = template._render_field("body", ar_log.ids, compute_lang=True)[ar_log.id]
         self.assertIn("1,750.00", en_body)
         self.assertIn("02/12/2026", en_body)
-        self.assertIn(en_log._get_followup_short_url(), en_body)
+        self.assertIn(en_log._get_followup_sms_url(), en_body)
         en_info = en_log._get_followup_sms_segments()
         self.assertEqual(en_info["encoding"], "gsm7")
         self.assertEqual(en_info["segments"], 1, en_body)
         self.assertIn("مستحق", ar_body)
         self.assertIn("4,200.00", ar_body)
-        self.assertIn(ar_log._get_followup_short_url(), ar_body)
+        self.assertIn(ar_log._get_followup_sms_url(), ar_body)
         ar_info = ar_log._get_followup_sms_segments()
         self.assertEqual(ar_info["encoding"], "ucs2")
+        self.assertLessEqual(ar_info["segments"], 2, ar_body)
         self.assertEqual(ar_info["length"], len(ar_body))
         self.assertEqual(ar_info["segments"], -(-len(ar_body) // 67))
 

@@ -56,6 +56,18 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
         self.assertIn("1,200.00", response.text)
         self.assertIn("Ageing", response.text)
 
+    def test_short_sms_link(self):
+        """Scenario: the customer taps the short link of an SMS: it leads to the
+        signed statement; a made-up short link leads nowhere."""
+        short = self.customer._followup_get_short_url().replace(self.customer.get_base_url(), "")
+        self.assertLess(len(short), 20)
+        response = self.url_open(short)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.move.name, response.text)
+        wrong = self.url_open("/f/AAAAAAAAAAAA", allow_redirects=False)
+        self.assertEqual(wrong.status_code, 303)
+        self.assertIn("/web/login", wrong.headers["Location"])
+
     def test_foreign_or_wrong_tokens_are_refused(self):
         """Scenario: a wrong token, the right token with another customer's id,
         no token at all, and a logged-in user of another customer asking for
