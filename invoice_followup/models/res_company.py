@@ -143,6 +143,25 @@ class ResCompany(models.Model):
         companies._invoice_followup_ensure_default_stages()
         return companies
 
+    def _invoice_followup_translate_default_stages(self, langs):
+        """Translate the default stages still named as created (in English) into
+        ``langs``; stages renamed by the user are left alone."""
+        english = _default_stages(self.with_context(lang="en_US").env)
+        by_name = {entry[0]: index for index, entry in enumerate(english)}
+        translated = {
+            lang: _default_stages(self.with_context(lang=lang).env)
+            for lang in langs if lang != "en_US"
+        }
+        stages = self.env["invoice.followup.stage"].sudo().with_context(
+            lang="en_US", active_test=False
+        ).search([("company_id", "in", self.ids)])
+        for stage in stages.filtered(lambda s: s.name in by_name):
+            index = by_name[stage.name]
+            values = {lang: entries[index][0] for lang, entries in translated.items()
+                      if entries[index][0] != stage.name}
+            if values:
+                stage.update_field_translations("name", values)
+
     def _invoice_followup_ensure_default_stages(self):
         """Create the default stages for companies that have none (archived included)."""
         Stage = self.env["invoice.followup.stage"].sudo().with_context(active_test=False)

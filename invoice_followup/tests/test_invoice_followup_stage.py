@@ -86,3 +86,16 @@ class TestFollowupStage(FollowupCommon, HttpCase):
         self.assertTrue(self.Log.search([("company_id", "=", other.id)]))
         self.assertFalse(self.env["invoice.followup.worklist"].with_user(user).search(
             [("company_id", "=", other.id)]))
+
+    def test_stage_names_follow_a_language_activated_later(self):
+        """Scenario: Arabic is activated after the companies got their stages:
+        the default stage names get their Arabic translation; a stage the user
+        renamed keeps what it had."""
+        self.stage_second.name = "Our own second reminder"
+        self.env["res.lang"]._activate_lang("ar_001")
+        before = self.stage_second.with_context(lang="ar_001").name
+        self.env["ir.module.module"]._load_module_terms(["invoice_followup"], ["ar_001"], overwrite=True)
+        arabic = self.stage_first.with_context(lang="ar_001").name
+        self.assertNotEqual(arabic, "First reminder")
+        self.assertTrue(any("\u0600" <= char <= "\u06ff" for char in arabic), arabic)
+        self.assertEqual(self.stage_second.with_context(lang="ar_001").name, before)
