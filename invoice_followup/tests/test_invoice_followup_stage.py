@@ -94,6 +94,9 @@ class TestFollowupStage(FollowupCommon, HttpCase):
         self.stage_second.name = "Our own second reminder"
         self.env["res.lang"]._activate_lang("ar_001")
         before = self.stage_second.with_context(lang="ar_001").name
+        # as if the stage had been created while Arabic did not exist yet
+        self.stage_first.update_field_translations("name", {"ar_001": "First reminder"})
+        self.assertEqual(self.stage_first.with_context(lang="ar_001").name, "First reminder")
         self.env["ir.module.module"]._load_module_terms(["invoice_followup"], ["ar_001"], overwrite=True)
         arabic = self.stage_first.with_context(lang="ar_001").name
         self.assertNotEqual(arabic, "First reminder")
