@@ -5,6 +5,7 @@ from . import invoice_followup_log
 from . import invoice_payment_plan
 from . import invoice_payment_plan_line
 from . import account_move
+from . import ir_actions_report
 from . import ir_module_module
 from . import res_company
 from . import res_partner

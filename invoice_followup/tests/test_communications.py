@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,27 @@ def pdf_text(pdf):
             capture_output=True, check=True, timeout=60,
         ).stdout.decode()
     return unicodedata.normalize("NFKC", text)
+
+
+def pdf_word_boxes(pdf):
+    """[(page width, word, xMin, xMax)] of a PDF through pdftotext -bbox."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        out = subprocess.run(
+            ["pdftotext", "-bbox", "-enc", "UTF-8", handle.name, "-"],
+            capture_output=True, check=True, timeout=60,
+        ).stdout.decode()
+    boxes = []
+    width = 0.0
+    for line in out.splitlines():
+        page = re.search(r'<page width="([\d.]+)"', line)
+        if page:
+            width = float(page.group(1))
+        word = re.search(r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>', line)
+        if word:
+            boxes.append((width, word.group(3), float(word.group(1)), float(word.group(2))))
+    return boxes
 
 
 @tagged("post_install", "-at_install")
@@ -274,6 +296,24 @@ class TestCommunications(FollowupCommon, HttpCase):
             self.skipTest("pdftotext is not installed")
         self.assertIn(self.ar_late.name, text)
         self.assertIn("السداد", text)
+        # every word lies on the page: Debian's wkhtmltopdf would otherwise push
+        # long right-to-left lines off its right edge (tools/rtl_wrap.py)
+        words = pdf_word_boxes(pdf)
+        self.assertTrue(words)
+        for page_width, word, x_min, x_max in words:
+            self.assertGreaterEqual(x_min, 0, word)
+            self.assertLessEqual(x_max, page_width, word)
+
+    def test_rtl_words_wrapped_for_wkhtmltopdf(self):
+        """Scenario: an Arabic sentence with punctuation is split into one inline
+        block per word and per trailing punctuation; Latin text is left alone."""
+        from ..tools.rtl_wrap import wrap_rtl_words
+
+        result = wrap_rtl_words("<html><body><p>نرجو السداد، شكرًا. <b>INV/1</b> Thank you all</p></body></html>")
+        self.assertEqual(result.count('class="o_fu_word"'), 5)
+        self.assertIn('>السداد</span><span class="o_fu_word" style="display: inline-block; white-space: nowrap;">،</span>', result)
+        self.assertIn("Thank you all", result)
+        self.assertEqual(wrap_rtl_words("<p>Only English here</p>"), "<p>Only English here</p>")
 
     def test_statement_of_account_for_customers_and_worklist(self):
         """Scenario: the accountant prints the statement of account from the
