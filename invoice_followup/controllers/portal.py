@@ -4,7 +4,7 @@ from werkzeug.urls import url_encode
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -100,6 +100,25 @@ class FollowupPortal(CustomerPortal):
         if not partner:
             return self._followup_denied()
         return request.redirect("/my/followup?" + url_encode({"pid": partner.id, "access_token": token}))
+
+    @http.route("/my/followup/statement.pdf", type="http", auth="public", website=True, sitemap=False)
+    def portal_followup_statement_pdf(self, pid=None, access_token=None, **kw):
+        """The statement of account as a PDF, in the customer's language."""
+        try:
+            partner = self._followup_partner(pid, access_token)
+        except Forbidden:
+            return self._followup_denied()
+        self._followup_use_language(partner)
+        company = partner._followup_statement_moves().company_id[:1] or request.env.company
+        content, content_type = request.env["ir.actions.report"].sudo().with_company(company)._render_qweb_pdf(
+            "invoice_followup.action_report_partner_statement", partner.ids
+        )
+        filename = request.env._("Statement of account - %(name)s.pdf", name=partner.name)
+        mimetype = "application/pdf" if content_type == "pdf" else "text/html; charset=utf-8"
+        return request.make_response(content, headers=[
+            ("Content-Type", mimetype),
+            ("Content-Disposition", content_disposition(filename)),
+        ])
 
     def _followup_denied(self):
         if request.env.user._is_public():

@@ -55,6 +55,17 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
         self.assertNotIn(self.move_b.name, response.text)
         self.assertIn("1,200.00", response.text)
         self.assertIn("Ageing", response.text)
+        pdf = self.url_open(self.statement_url.replace("/my/followup?", "/my/followup/statement.pdf?"))
+        self.assertEqual(pdf.status_code, 200)
+        # Odoo's test mode renders reports as HTML unless forced; either way, this customer's
+        if pdf.headers["Content-Type"] == "application/pdf":
+            self.assertTrue(pdf.content.startswith(b"%PDF"))
+        else:
+            self.assertIn(self.move.name, pdf.text)
+            self.assertNotIn(self.move_b.name, pdf.text)
+        refused = self.url_open(f"/my/followup/statement.pdf?pid={self.customer_b.id}&access_token="
+                                f"{self.customer._followup_get_access_token()}", allow_redirects=False)
+        self.assertNotEqual(refused.headers.get("Content-Type"), "application/pdf")
 
     def test_short_sms_link(self):
         """Scenario: the customer taps the short link of an SMS: it leads to the
