@@ -572,8 +572,7 @@ class InvoiceFollowupLog(models.Model):
 
     def _get_followup_direction(self):
         self.ensure_one()
-        lang = self.recipient_id.lang or self.partner_id.lang or self.env.lang or "en_US"
-        return self.env["res.lang"]._get_data(code=lang).direction or "ltr"
+        return (self.recipient_id or self.partner_id)._followup_text_direction()
 
     def _get_followup_oldest_due(self):
         self.ensure_one()

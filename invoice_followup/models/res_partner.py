@@ -84,6 +84,12 @@ class ResPartner(models.Model):
             url_encode({"pid": partner.id, "access_token": partner._followup_get_access_token()}),
         )
 
+    def _followup_text_direction(self):
+        """'rtl' or 'ltr': the direction of this contact's language."""
+        self.ensure_one()
+        lang = self.lang or self.commercial_partner_id.lang or self.env.lang or "en_US"
+        return self.env["res.lang"]._get_data(code=lang).direction or "ltr"
+
     def _followup_get_short_url(self):
         """Short signed link for SMS: /f/<token> redirects to the statement."""
         self.ensure_one()
