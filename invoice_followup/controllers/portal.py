@@ -128,6 +128,15 @@ class FollowupPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Answers on one invoice
     # ------------------------------------------------------------------
+    def _followup_invoice_for(self, move_id, action, access_token):
+        """The invoice an answer is about, or the response refusing it."""
+        if action not in INVOICE_ACTIONS:
+            return None, request.not_found()
+        try:
+            return self._followup_invoice(move_id, access_token), None
+        except (AccessError, MissingError):
+            return None, self._followup_denied()
+
     def _followup_invoice(self, move_id, access_token):
         move = self._document_check_access("account.move", move_id, access_token)
         if move.move_type not in ("out_invoice", "out_receipt") or move.state != "posted":
@@ -145,12 +154,9 @@ class FollowupPortal(CustomerPortal):
         type="http", auth="public", website=True, methods=["GET"], sitemap=False,
     )
     def portal_followup_invoice_form(self, move_id, action, access_token=None, error=None, **kw):
-        if action not in INVOICE_ACTIONS:
-            return request.not_found()
-        try:
-            move = self._followup_invoice(move_id, access_token)
-        except (AccessError, MissingError):
-            return self._followup_denied()
+        move, refusal = self._followup_invoice_for(move_id, action, access_token)
+        if refusal:
+            return refusal
         self._followup_use_language(move.commercial_partner_id)
         values = self._prepare_portal_layout_values()
         today = fields.Date.context_today(move)
@@ -175,12 +181,9 @@ class FollowupPortal(CustomerPortal):
         type="http", auth="public", website=True, methods=["POST"], sitemap=False,
     )
     def portal_followup_invoice_submit(self, move_id, action, access_token=None, **post):
-        if action not in INVOICE_ACTIONS:
-            return request.not_found()
-        try:
-            move = self._followup_invoice(move_id, access_token)
-        except (AccessError, MissingError):
-            return self._followup_denied()
+        move, refusal = self._followup_invoice_for(move_id, action, access_token)
+        if refusal:
+            return refusal
         user = request.env.user
         name = (post.get("name") or "").strip() or (not user._is_public() and user.name) or ""
         try:

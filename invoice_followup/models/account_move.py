@@ -482,8 +482,7 @@ class AccountMove(models.Model):
         user = (
             partner.followup_responsible_id
             or self.invoice_user_id
-            or partner.user_id
-            or self.company_id.followup_responsible_id
+            or partner._followup_get_responsible(self.company_id)
         )
         if user:
             self.activity_schedule(

@@ -282,12 +282,7 @@ class InvoiceFollowupLog(models.Model):
         })
 
     def _followup_responsible(self):
-        partner = self.partner_id.with_company(self.company_id)
-        return (
-            partner.followup_responsible_id
-            or partner.user_id
-            or self.company_id.followup_responsible_id
-        )
+        return self.partner_id._followup_get_responsible(self.company_id)
 
     def _execute_activity(self):
         stage = self.stage_id
@@ -366,22 +361,7 @@ class InvoiceFollowupLog(models.Model):
     def _get_followup_lines(self):
         """Listed invoices as dicts for the templates, oldest due first."""
         self.ensure_one()
-        today = self.date or fields.Date.context_today(self)
-        lines = []
-        for move in self.move_ids:
-            due = move.followup_date_due or move.invoice_date_due
-            lines.append({
-                "move": move,
-                "name": move.name,
-                "invoice_date": move.invoice_date,
-                "date_due": due,
-                "days_late": max((today - due).days, 0) if due else 0,
-                "amount_total": move.amount_total,
-                "amount_residual": move.amount_residual,
-                "currency": move.currency_id,
-                "portal_url": move.get_portal_url(),
-            })
-        return lines
+        return self._get_followup_move_lines(self.move_ids, self.date)
 
     def _get_followup_totals(self):
         """[(currency, amount due)] over the listed invoices, per currency."""
@@ -439,6 +419,7 @@ class InvoiceFollowupLog(models.Model):
                 "move": move,
                 "name": move.name,
                 "ref": move.ref,
+                "portal_url": move.get_portal_url(),
                 "invoice_date": move.invoice_date,
                 "date_due": due,
                 "days_late": max((today - due).days, 0) if due else 0,
@@ -503,7 +484,7 @@ class InvoiceFollowupLog(models.Model):
             moves = partner.with_company(company)._followup_open_invoices()
             recipient = self._followup_recipient(partner)
         lang = recipient.lang or partner.lang or self.env.lang or "en_US"
-        direction = self.env["res.lang"]._get_data(code=lang).direction or "ltr"
+        direction = recipient._followup_text_direction()
         statement_url = partner._followup_get_statement_url()
         pay_url = (
             partner.get_base_url() + moves.get_portal_url() if len(moves) == 1 else statement_url
@@ -528,11 +509,7 @@ class InvoiceFollowupLog(models.Model):
             "pay_url": pay_url,
             "qr_src": self._get_followup_qr_src(pay_url),
             "banks": company.partner_id.bank_ids,
-            "responsible": log._followup_responsible() if log else (
-                partner.with_company(company).followup_responsible_id
-                or partner.user_id
-                or company.followup_responsible_id
-            ),
+            "responsible": partner._followup_get_responsible(company),
         }
 
     # ------------------------------------------------------------------

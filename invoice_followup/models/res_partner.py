@@ -84,6 +84,12 @@ class ResPartner(models.Model):
             url_encode({"pid": partner.id, "access_token": partner._followup_get_access_token()}),
         )
 
+    def _followup_get_responsible(self, company):
+        """Who follows this customer up in ``company``: its follow-up
+        responsible, else its salesperson, else the company's default."""
+        partner = self.commercial_partner_id.with_company(company)
+        return partner.followup_responsible_id or partner.user_id or company.followup_responsible_id
+
     def _followup_text_direction(self):
         """'rtl' or 'ltr': the direction of this contact's language."""
         self.ensure_one()
@@ -213,18 +219,6 @@ class ResPartner(models.Model):
             order="followup_date_due, id",
         )
 
-    @api.model
-    def _followup_ageing(self, moves, today):
-        """{currency: [not due, 1-30, 31-60, 61-90, over 90]} of the amounts due."""
-        ageing = {}
-        for move in moves:
-            due = move.followup_date_due or move.invoice_date_due or today
-            late = (today - due).days
-            index = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
-            buckets = ageing.setdefault(move.currency_id, [0.0] * 5)
-            buckets[index] += move.amount_residual
-        return ageing
-
     def _followup_statement_data(self):
         """Everything the portal statement shows."""
         self.ensure_one()
@@ -252,7 +246,11 @@ class ResPartner(models.Model):
             "upcoming_lines": [line for line in lines if not line["days_late"]],
             "totals": sorted(totals.items(), key=lambda item: item[0].name),
             "overdue_totals": sorted(overdue_totals.items(), key=lambda item: item[0].name),
-            "ageing": sorted(self._followup_ageing(moves, today).items(), key=lambda item: item[0].name),
+            "ageing": [
+                row
+                for company in moves.company_id
+                for row in self.env["invoice.followup.log"]._get_followup_ageing(self, company, today)
+            ],
             "recipient": recipient,
             "languages": self.env["res.lang"].get_installed(),
         }
