@@ -8,6 +8,7 @@ PYTHON ?= python3
 ODOO_SRC ?=
 DB ?= invoice_followup_demo
 PORT ?= 8069
+BENCH_ARGS ?=
 export PYTHON ODOO_SRC DB PORT
 
 .PHONY: help setup run test bench wheel clean
@@ -15,7 +16,7 @@ export PYTHON ODOO_SRC DB PORT
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
 	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
-	@echo "make bench    benchmarks/run.py in the same environment"
+	@echo "make bench  [BENCH_ARGS=\"--customers 200 --invoices 1000 --skip-oca\"]  benchmarks/run.py"
 	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
 	@echo "make setup    only install what is missing (done by run/test anyway)"
 
@@ -29,7 +30,7 @@ test:
 	@bash scripts/run_tests.sh
 
 bench:
-	@bash scripts/bench.sh
+	@bash scripts/bench.sh $(BENCH_ARGS)
 
 wheel:
 	@bash scripts/build_wheel.sh

@@ -6,3 +6,4 @@ from . import test_invoice_payment_plan
 from . import test_payment_plan_portal
 from . import test_portal
 from . import test_communications
+from . import test_followup_engine

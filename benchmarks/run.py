@@ -1,0 +1,870 @@
+#!/usr/bin/env python3
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Benchmark of the daily follow-up run, side by side with OCA's account_credit_control.
+
+    make bench                      full size: 2,000 customers, 10,000 overdue invoices
+    make bench BENCH_ARGS="--customers 100 --invoices 500 --skip-oca"      quick check
+    make bench BENCH_ARGS=--help    every option
+
+What it does (every database it touches is named ifu_bench_*):
+
+1. ifu_bench_base_<customers>x<invoices>: a database with account_payment and sms (the
+   dependencies of invoice_followup; account_credit_control needs less) and the generated
+   customers and posted invoices, all overdue, due dates spread over 1 to 90 days (a
+   customer's invoices close to each other) so that customers are at different stages.
+   Built once per size, seed and day (due dates are relative to today), then reused.
+2. ifu_bench_ours: a copy of it with invoice_followup installed. ifu_bench_oca: a copy with
+   account_credit_control 18.0 (its wheel is downloaded from PyPI into
+   .cache/bench-addons at bench time; nothing of OCA is committed here).
+3. One subprocess per measured side, so that time, queries and memory are its own:
+   - ours: env['account.move']._cron_invoice_followup() (outside a cron it processes
+     every due customer), stages configured without PDFs (no letter, no invoice PDFs
+     attached), every other channel as installed (email, SMS, activities for the
+     administrator as follow-up responsible); --email-only: the email alone;
+   - OCA: a policy with one email level, credit.control.run.generate_credit_lines(), the
+     lines set to be sent, then the credit.control.emailer wizard (communications + one
+     mail per customer), with a mail template without the PDF report.
+   Mails are queued on both sides (mail.mail, not sent); each measured transaction is
+   rolled back, so the prepared databases stay as they were.
+4. ours again: queries of one customer step for customers with 1, 5 and 20 invoices.
+
+The machine is shared: the 1-minute load average at the end of each side is printed
+with the figures.
+"""
+import argparse
+import datetime
+import glob
+import importlib.util
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(HERE)
+CACHE_DIR = os.path.join(REPO_ROOT, ".cache")
+DATA_DIR = os.path.join(CACHE_DIR, "bench-data")
+LOG_DIR = os.path.join(CACHE_DIR, "bench-logs")
+OCA_DIR = os.path.join(CACHE_DIR, "bench-addons")
+OCA_SPEC = "odoo-addon-account-credit-control>=18.0a,<18.1dev"
+DB_PREFIX = "ifu_bench_"
+BASE_MODULES = "account_payment,sms"
+# bump when the generated data changes: cached base databases are rebuilt
+GEN_VERSION = 2
+PROBE_SIZES = (1, 5, 20)
+PROBES_PER_SIZE = 3
+PROBE_DAYS_LATE = 20  # second reminder: email + SMS + activity
+RESULT_MARK = "@@BENCH-RESULT "
+
+
+# ============================================================================ helpers
+
+
+def say(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def odoo_root():
+    spec = importlib.util.find_spec("odoo")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("[bench] odoo is not importable: run through `make bench`.")
+    return os.path.dirname(os.path.realpath(list(spec.submodule_search_locations)[0]))
+
+
+def core_addons_path():
+    """Odoo's own addons folders (ADDONS_PATH of scripts/ensure_env.sh minus this repo)."""
+    path = os.environ.get("ADDONS_PATH")
+    if path:
+        parts = [p for p in path.split(",") if p and os.path.realpath(p) != REPO_ROOT]
+    else:
+        root = odoo_root()
+        parts = [os.path.join(root, "addons"), os.path.join(root, "odoo", "addons")]
+    return [p for p in parts if os.path.isdir(p)]
+
+
+def check_db_name(name):
+    if not name.startswith(DB_PREFIX):
+        raise SystemExit(f"[bench] refusing to touch database {name!r} (not {DB_PREFIX}*)")
+    return name
+
+
+def pg_connect(dbname="postgres"):
+    import psycopg2  # noqa: PLC0415
+
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True
+    return conn
+
+
+def qident(name):
+    return '"%s"' % name.replace('"', '""')
+
+
+def db_exists(name):
+    conn = pg_connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return cr.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def db_drop(name):
+    check_db_name(name)
+    conn = pg_connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute(f"DROP DATABASE IF EXISTS {qident(name)} WITH (FORCE)")
+    finally:
+        conn.close()
+    shutil.rmtree(os.path.join(DATA_DIR, "filestore", name), ignore_errors=True)
+
+
+def db_copy(src, dst):
+    check_db_name(src)
+    db_drop(dst)
+    conn = pg_connect()
+    try:
+        with conn.cursor() as cr:
+            cr.execute(f"CREATE DATABASE {qident(dst)} TEMPLATE {qident(src)}")
+    finally:
+        conn.close()
+    src_fs = os.path.join(DATA_DIR, "filestore", src)
+    if os.path.isdir(src_fs):
+        shutil.copytree(src_fs, os.path.join(DATA_DIR, "filestore", dst))
+
+
+def db_vacuum_analyze(name):
+    """Fresh planner statistics and no dead rows after bulk loads, as a production
+    database would have (autovacuum may not have run yet)."""
+    conn = pg_connect(check_db_name(name))
+    try:
+        with conn.cursor() as cr:
+            cr.execute("VACUUM ANALYZE")
+    finally:
+        conn.close()
+
+
+def db_param(name, key):
+    """ir.config_parameter value in database ``name`` (None when absent)."""
+    if not db_exists(name):
+        return None
+    conn = pg_connect(name)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT to_regclass('ir_config_parameter') IS NOT NULL")
+            if not cr.fetchone()[0]:
+                return None
+            cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (key,))
+            row = cr.fetchone()
+            return row[0] if row else None
+    finally:
+        conn.close()
+
+
+def odoo_install(db, modules, addons_path, log_name):
+    """Install ``modules`` into ``db`` (created when missing) with odoo in a subprocess."""
+    check_db_name(db)
+    os.makedirs(LOG_DIR, exist_ok=True)
+    log = os.path.join(LOG_DIR, log_name)
+    cmd = [
+        sys.executable, "-m", "odoo",
+        f"--database={db}",
+        f"--addons-path={','.join(addons_path)}",
+        f"--data-dir={DATA_DIR}",
+        f"--init={modules}",
+        "--without-demo=all",
+        "--stop-after-init",
+        "--no-http",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+        f"--logfile={log}",
+    ]
+    start = time.perf_counter()
+    rc = subprocess.call(cmd)
+    if rc != 0:
+        sys.exit(f"[bench] installing {modules} into {db} failed (exit {rc}); see {log}")
+    return time.perf_counter() - start
+
+
+def run_worker(phase, db, addons_path, options, log_name):
+    """Run this script as a worker subprocess; return its JSON result."""
+    os.makedirs(LOG_DIR, exist_ok=True)
+    log = os.path.join(LOG_DIR, log_name)
+    cmd = [
+        sys.executable, os.path.abspath(__file__),
+        "--worker", phase,
+        "--db", check_db_name(db),
+        "--worker-addons-path", ",".join(addons_path),
+        "--worker-options", json.dumps(options),
+    ]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            result = json.loads(line[len(RESULT_MARK):])
+        else:
+            print(line, file=sys.stderr)
+    if proc.returncode != 0 or result is None:
+        sys.exit(f"[bench] worker {phase} on {db} failed (exit {proc.returncode}); see {log}")
+    return result
+
+
+# ============================================================================ OCA addon
+
+
+def ensure_oca_addon(spec, refresh=False):
+    """account_credit_control unpacked into .cache/bench-addons/odoo/addons; returns
+    (addons folder, wheel version). The wheel is fetched by pip, never committed."""
+    addons = os.path.join(OCA_DIR, "odoo", "addons")
+    wheels = os.path.join(OCA_DIR, "wheels")
+    if refresh:
+        shutil.rmtree(OCA_DIR, ignore_errors=True)
+    found = sorted(glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl")))
+    if not found or not os.path.isdir(os.path.join(addons, "account_credit_control")):
+        os.makedirs(wheels, exist_ok=True)
+        say(f"downloading {spec} (pip download --no-deps)")
+        rc = subprocess.call([
+            sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+            "-q", "-d", wheels, spec,
+        ])
+        found = sorted(glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl")))
+        if rc != 0 or not found:
+            sys.exit(f"[bench] could not download {spec}; run with --skip-oca to bench ours alone")
+        wheel = found[-1]
+        # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this Python.
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(OCA_DIR)
+        # Its dependencies: other OCA addons (odoo-addon-*) would need the same treatment.
+        dist_info = glob.glob(os.path.join(OCA_DIR, "odoo_addon_account_credit_control-*.dist-info"))[0]
+        with open(os.path.join(dist_info, "METADATA"), encoding="utf-8") as fh:
+            meta = fh.read()
+        oca_deps = [
+            line.split(":", 1)[1].strip()
+            for line in meta.splitlines()
+            if line.startswith("Requires-Dist:") and "odoo-addon" in line
+        ]
+        for dep in oca_deps:
+            say(f"fetching dependency {dep}")
+            rc = subprocess.call([
+                sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                "-q", "-d", wheels, dep,
+            ])
+            if rc != 0:
+                sys.exit(f"[bench] could not download {dep}")
+        for dep_wheel in glob.glob(os.path.join(wheels, "*.whl")):
+            if dep_wheel != wheel:
+                with zipfile.ZipFile(dep_wheel) as zf:
+                    zf.extractall(OCA_DIR)
+    version = os.path.basename(found[-1]).split("-")[1]
+    return addons, version
+
+
+# ============================================================================ data plan
+
+
+def plan_customers(n_customers, n_invoices, seed):
+    """[(ref, [days late of each invoice])]: probe customers with exactly 1, 5 and 20
+    invoices (all PROBE_DAYS_LATE days late), the others with 1 or more invoices
+    (5 on average) from 1 to 90 days late, a customer's invoices close to each other
+    so that customers are at every stage. Deterministic for a seed."""
+    if n_invoices < n_customers:
+        raise SystemExit("[bench] --invoices must be at least --customers")
+    rng = random.Random(seed)
+    plan = []
+    budget = n_invoices
+    for size in PROBE_SIZES:
+        for k in range(PROBES_PER_SIZE):
+            customers_left = n_customers - len(plan) - 1
+            if budget - size < customers_left or customers_left < 0:
+                break
+            plan.append((f"probe-{size}-{k}", [PROBE_DAYS_LATE] * size))
+            budget -= size
+    others = n_customers - len(plan)
+    counts = [1] * others
+    for _ in range(budget - others):
+        counts[rng.randrange(others)] += 1
+    for i, count in enumerate(counts):
+        oldest = rng.randint(1, 90)
+        plan.append((f"cust-{i}", [max(1, oldest - rng.randrange(15)) for _ in range(count)]))
+    rng.shuffle(plan)
+    return plan
+
+
+# ============================================================================ workers
+
+
+def _worker_env(db, addons_path):
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    os.makedirs(LOG_DIR, exist_ok=True)
+    config.parse_config(
+        [
+            "-d", db,
+            f"--addons-path={addons_path}",
+            f"--data-dir={DATA_DIR}",
+            "--log-level=warn",
+            f"--logfile={os.path.join(LOG_DIR, db + '.worker.log')}",
+            "--no-http",
+            "--max-cron-threads=0",
+        ],
+        setup_logging=True,
+    )
+    registry = odoo.modules.registry.Registry(db)
+    return odoo, registry
+
+
+def _rss_reset_peak():
+    """Reset the kernel's peak RSS of this process (VmHWM); True when it worked."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_status():
+    """(current RSS, peak RSS) in MiB from /proc/self/status, else getrusage."""
+    values = {}
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key, val = line.split(":", 1)
+                    values[key] = int(val.split()[0]) / 1024.0
+    except OSError:
+        pass
+    if "VmHWM" not in values:
+        import resource  # noqa: PLC0415
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        values = {"VmRSS": peak, "VmHWM": peak}
+    return values["VmRSS"], values["VmHWM"]
+
+
+class Measure:
+    """Wall time, SQL queries of a cursor, peak RSS of the block."""
+
+    def __init__(self, cr):
+        self.cr = cr
+
+    def __enter__(self):
+        import gc  # noqa: PLC0415
+
+        gc.collect()
+        self.peak_reset = _rss_reset_peak()
+        self.rss_before, _peak = _rss_status()
+        self.queries = self.cr.sql_log_count
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        self.queries = self.cr.sql_log_count - self.queries
+        _rss, peak = _rss_status()
+        self.rss_peak = peak
+        return False
+
+    def as_dict(self):
+        return {
+            "load_average": os.getloadavg()[0],
+            "seconds": self.seconds,
+            "queries": self.queries,
+            "rss_before_mib": self.rss_before,
+            "rss_peak_mib": self.rss_peak,
+            "peak_is_run_only": self.peak_reset,
+        }
+
+
+def worker_generate(db, addons_path, opts):
+    """Customers and posted invoices in the base database, committed per batch."""
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import Command, SUPERUSER_ID, api, fields  # noqa: PLC0415
+
+    plan = plan_customers(opts["customers"], opts["invoices"], opts["seed"])
+    rng = random.Random(opts["seed"] + 1)
+    ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+    start = time.perf_counter()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, ctx)
+        company = env.company
+        company.write({"email": "accounts@bench-company.example.com", "phone": "+1 555 0100"})
+        today = fields.Date.context_today(env["res.partner"])
+        partner_vals = []
+        for i, (ref, _days) in enumerate(plan):
+            vals = {
+                "name": f"Bench Customer {i + 1:05d}",
+                "ref": ref,
+                "is_company": True,
+                "email": f"ap{i + 1}@customer{i + 1}.example.com",
+                "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+                "lang": "en_US",
+            }
+            if i % 4 == 0 and not ref.startswith("probe"):  # reminders go to the invoicing contact
+                vals["child_ids"] = [Command.create({
+                    "name": f"Accounts Payable {i + 1:05d}",
+                    "type": "invoice",
+                    "email": f"invoices{i + 1}@customer{i + 1}.example.com",
+                })]
+            partner_vals.append(vals)
+        partners = env["res.partner"].create(partner_vals)
+        cr.commit()
+        say(f"generate: {len(partners)} customers")
+        rows = []
+        for partner, (_ref, days_list) in zip(partners, plan):
+            for days in days_list:
+                rows.append((partner.id, days))
+        rng.shuffle(rows)  # invoices of a customer are not consecutive, as in real life
+        sequence = {}
+        batch = opts["batch"]
+        done = 0
+        for offset in range(0, len(rows), batch):
+            vals_list = []
+            for partner_id, days in rows[offset:offset + batch]:
+                date_due = today - datetime.timedelta(days=days)
+                invoice_date = date_due - datetime.timedelta(days=30)
+                # the name given here saves the per-invoice sequence lookup at posting
+                sequence[invoice_date.year] = sequence.get(invoice_date.year, 0) + 1
+                vals_list.append({
+                    "move_type": "out_invoice",
+                    "name": f"INV/{invoice_date.year}/{sequence[invoice_date.year]:05d}",
+                    "partner_id": partner_id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": date_due,
+                    "invoice_line_ids": [Command.create({
+                        "name": "Consulting services",
+                        "quantity": 1 + rng.randrange(5),
+                        "price_unit": float(rng.randrange(50, 2000)),
+                    })],
+                })
+            moves = env["account.move"].create(vals_list)
+            moves.action_post()
+            cr.commit()
+            env.invalidate_all()
+            done += len(moves)
+            if done % 2000 < batch or done == len(rows):
+                say(f"generate: {done}/{len(rows)} invoices posted ({time.perf_counter() - start:.0f}s)")
+        env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
+        cr.commit()
+    return {"seconds": time.perf_counter() - start, "customers": len(plan), "invoices": len(rows)}
+
+
+def _ours_setup(env, email_only=False):
+    """Automatic run every day, the administrator responsible for the customers
+    (activities), no PDF (no letters, no invoice PDFs in mails). ``email_only``:
+    no SMS and no activities either (the same work as OCA's one email level)."""
+    from odoo import Command  # noqa: PLC0415
+
+    company = env.company
+    company.write({
+        "followup_weekday_ids": [Command.set(env["invoice.followup.weekday"].search([]).ids)],
+        "followup_auto": True,
+        "followup_responsible_id": env.ref("base.user_admin").id,
+    })
+    stages = env["invoice.followup.stage"].search([("company_id", "=", company.id)])
+    stages.write({"send_letter": False, "attach_invoices": False})
+    if email_only:
+        stages.write({"send_sms": False, "create_activity": False, "escalate": False})
+    return stages
+
+
+def worker_ours(db, addons_path, opts):
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        _ours_setup(env, email_only=opts.get("email_only"))
+        env.flush_all()
+        cr.commit()
+        Move = env["account.move"]
+        due = Move._invoice_followup_due_work()  # what the run will find (then rolled back)
+        due_customers = len(due)
+        due_invoices = sum(len(ids) for ids in due.values())
+        max_log = env["invoice.followup.log"].search([], order="id desc", limit=1).id or 0
+        max_mail = env["mail.mail"].search([], order="id desc", limit=1).id or 0
+        max_sms = env["sms.sms"].search([], order="id desc", limit=1).id or 0
+        max_activity = env["mail.activity"].search([], order="id desc", limit=1).id or 0
+        cr.rollback()
+        env.invalidate_all()
+        if opts.get("profile"):
+            import cProfile  # noqa: PLC0415
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        with Measure(cr) as measure:
+            processed = Move._cron_invoice_followup()
+            env.flush_all()
+        if opts.get("profile"):
+            profiler.disable()
+            profiler.dump_stats(os.path.join(LOG_DIR, "ours.prof"))
+        logs = env["invoice.followup.log"].search([("id", ">", max_log)])
+        states = {}
+        for log in logs:
+            states[log.state] = states.get(log.state, 0) + 1
+        result = {
+            **measure.as_dict(),
+            "customers": processed,
+            "email_only": bool(opts.get("email_only")),
+            "due_customers": due_customers,
+            "due_invoices": due_invoices,
+            "invoices": len(logs.move_ids),
+            "steps": len(logs),
+            "step_states": states,
+            "stages": {
+                name: count
+                for name, count in sorted(
+                    ((s.name, n) for s, n in env["invoice.followup.log"]._read_group(
+                        [("id", "in", logs.ids)], ["stage_id"], ["__count"])),
+                )
+            },
+            "channels": {
+                fname: {
+                    str(value): count
+                    for value, count in env["invoice.followup.log"]._read_group(
+                        [("id", "in", logs.ids)], [fname], ["__count"])
+                }
+                for fname in ("email_state", "sms_state", "letter_state", "activity_state")
+            },
+            "mails": env["mail.mail"].search_count(
+                [("id", ">", max_mail), ("model", "=", "invoice.followup.log")]
+            ),
+            "other_mails": env["mail.mail"].search_count(
+                [("id", ">", max_mail), ("model", "!=", "invoice.followup.log")]
+            ),
+            "sms": env["sms.sms"].search_count([("id", ">", max_sms)]),
+            "activities": env["mail.activity"].search_count([("id", ">", max_activity)]),
+        }
+        cr.rollback()
+    return result
+
+
+def worker_probe(db, addons_path, opts):
+    """Queries of one customer step for the probe customers (1, 5, 20 invoices)."""
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+    result = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        _ours_setup(env)
+        env.flush_all()
+        Move = env["account.move"]
+        work = Move._invoice_followup_due_work()
+        probes = env["res.partner"].search([("ref", "=like", "probe-%")], order="ref")
+        by_size = {}
+        for partner in probes:
+            size = int(partner.ref.split("-")[1])
+            if partner.id in work:
+                by_size.setdefault(size, []).append(work[partner.id])
+        if not by_size:
+            return {"sizes": {}}
+
+        def step(move_ids):
+            savepoint = cr.savepoint()
+            try:
+                env.invalidate_all()
+                before = cr.sql_log_count
+                log = Move.browse(move_ids)._invoice_followup_run_customer(run_by="cron")
+                env.flush_all()
+                queries = cr.sql_log_count - before
+                state = log.state
+            finally:
+                savepoint.close(rollback=True)
+                env.invalidate_all()
+            return queries, state
+
+        # warm-up: templates compiled, ormcaches filled, as in the middle of a run
+        for ids_list in by_size.values():
+            step(ids_list[0])
+        for size in sorted(by_size):
+            counts, states = [], []
+            for move_ids in by_size[size]:
+                queries, state = step(move_ids)
+                counts.append(queries)
+                states.append(state)
+            result[str(size)] = {"queries": counts, "states": states, "invoices": len(by_size[size][0])}
+        cr.rollback()
+    return {"sizes": result}
+
+
+def worker_oca(db, addons_path, opts):
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import Command, SUPERUSER_ID, api, fields  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.company
+        base_template = env.ref("account_credit_control.email_template_credit_control_base")
+        template = base_template.copy({"name": "Credit Control Email (bench, no PDF)"})
+        template.report_template_ids = [Command.clear()]
+        receivable = env["account.account"].search([
+            ("account_type", "=", "asset_receivable"),
+            ("company_ids", "in", company.ids),
+        ])
+        policy = env["credit.control.policy"].create({
+            "name": "Bench: one email",
+            "company_id": company.id,
+            "account_ids": [Command.set(receivable.ids)],
+            "level_ids": [Command.create({
+                "name": "Overdue",
+                "level": 1,
+                "computation_mode": "net_days",
+                "delay_days": 0,
+                "channel": "email",
+                "email_template_id": template.id,
+                "custom_text": "Our records show the invoices below as overdue.",
+                "custom_mail_text": "<p>Our records show the invoices below as overdue.</p>",
+                "mail_show_invoice_detail": True,
+            })],
+        })
+        company.credit_policy_id = policy
+        env.flush_all()
+        cr.commit()
+        env.invalidate_all()
+        max_mail = env["mail.mail"].search([], order="id desc", limit=1).id or 0
+        today = fields.Date.context_today(env["res.partner"])
+        # as the user would: queue the mails, do not send them in the transaction
+        env = env(context=dict(env.context, mail_notify_force_send=False))
+        with Measure(cr) as measure:
+            start = time.perf_counter()
+            run = env["credit.control.run"].create({"date": today, "policy_ids": [Command.set(policy.ids)]})
+            run.generate_credit_lines()
+            lines = run.line_ids
+            generate_seconds = time.perf_counter() - start
+            # the run's "Set to ready" button, then the mass emailer wizard
+            run.set_to_ready_lines()
+            wizard = env["credit.control.emailer"].with_context(
+                active_model="credit.control.line", active_ids=lines.ids
+            ).create({})
+            wizard.email_lines()
+            env.flush_all()
+        comms = lines.communication_id
+        result = {
+            **measure.as_dict(),
+            "generate_seconds": generate_seconds,
+            "customers": len(comms.partner_id),
+            "communications": len(comms),
+            "invoices": len(lines.invoice_id),
+            "credit_lines": len(lines),
+            "line_states": {
+                state: len(lines.filtered(lambda l, s=state: l.state == s))
+                for state in set(lines.mapped("state"))
+            },
+            "channels": {
+                ch: len(lines.filtered(lambda l, c=ch: l.channel == c)) for ch in set(lines.mapped("channel"))
+            },
+            "mails": env["mail.mail"].search_count([("id", ">", max_mail)]),
+        }
+        cr.rollback()
+    return result
+
+
+WORKERS = {
+    "generate": worker_generate,
+    "ours": worker_ours,
+    "probe": worker_probe,
+    "oca": worker_oca,
+}
+
+
+# ============================================================================ report
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def print_report(args, ours, oca, probe, oca_version, timings):
+    rows = []
+
+    def per(res, key, div_key):
+        if not res or not res.get(div_key) or not res.get(key):
+            return None
+        return res[key] / res[div_key]
+
+    def rate(res, key):
+        if not res or not res.get("seconds"):
+            return None
+        return res[key] / res["seconds"]
+
+    rows.append(("customers followed up", ours and ours["customers"], oca and oca["customers"]))
+    rows.append(("invoices covered", ours and ours["invoices"], oca and oca["invoices"]))
+    rows.append(("mails queued to customers", ours and ours["mails"], oca and oca["mails"]))
+    rows.append(("wall time (s)", ours and ours["seconds"], oca and oca["seconds"]))
+    rows.append(("customers / s", rate(ours, "customers"), rate(oca, "customers")))
+    rows.append(("invoices / s", rate(ours, "invoices"), rate(oca, "invoices")))
+    rows.append(("SQL queries", ours and ours["queries"], oca and oca["queries"]))
+    rows.append(("SQL queries / customer", per(ours, "queries", "customers"), per(oca, "queries", "customers")))
+    rows.append(("peak RSS during run (MiB)", ours and ours["rss_peak_mib"], oca and oca["rss_peak_mib"]))
+    rows.append(("load average at the end (1 min)", ours and ours["load_average"], oca and oca["load_average"]))
+    rows.append(("RSS before run (MiB)", ours and ours["rss_before_mib"], oca and oca["rss_before_mib"]))
+    rows.append((
+        "peak RSS increase (MiB)",
+        ours and ours["rss_peak_mib"] - ours["rss_before_mib"],
+        oca and oca["rss_peak_mib"] - oca["rss_before_mib"],
+    ))
+
+    width = 32
+    oca_title = f"account_credit_control {oca_version}" if oca else "account_credit_control"
+    print()
+    print("=" * 78)
+    print(f"Follow-up run: {args.customers:,} customers, {args.invoices:,} overdue invoices "
+          f"(seed {args.seed}, {datetime.date.today()})")
+    print("=" * 78)
+    print(f"{'':{width}} {'invoice_followup':>20} {oca_title:>28}")
+    for label, a, b in rows:
+        digits = 2 if label.startswith("wall") else 1
+        print(f"{label:{width}} {fmt(a, digits):>20} {fmt(b, digits):>28}")
+    ratio = None
+    if ours and oca and rate(oca, "customers"):
+        ratio = rate(ours, "customers") / rate(oca, "customers")
+        print(f"{'ratio customers/s ours/OCA':{width}} {fmt(ratio, 2):>20} "
+              f"{'(target >= 5)':>28}")
+    elif oca is None:
+        print("(OCA side skipped)")
+    if ours:
+        print()
+        print(f"ours ({'email only' if ours.get('email_only') else 'default channels, no PDF'}): "
+              f"steps by state {ours['step_states']}; by stage {ours['stages']}")
+        print(f"ours: SMS queued {ours['sms']}; activities {ours['activities']} "
+              f"(+{ours['other_mails']} assignment mails to the responsible)")
+        print(f"ours: channel outcomes {ours['channels']}")
+        print(f"ours: due before the run {ours['due_customers']} customers / "
+              f"{ours['due_invoices']} invoices")
+    if oca:
+        print(f"OCA: {oca['credit_lines']} credit lines {oca['line_states']}, channels "
+              f"{oca['channels']}, {oca['communications']} communications; "
+              f"line generation {oca['generate_seconds']:.2f}s of {oca['seconds']:.2f}s")
+    if probe and probe.get("sizes"):
+        print()
+        print("Queries of one customer step (ours, each customer's invoices all "
+              f"{PROBE_DAYS_LATE} days late: email + SMS + activity):")
+        print(f"  {'invoices':>8}  {'queries per step (each probe)':<32} {'median':>6}")
+        for size, data in sorted(probe["sizes"].items(), key=lambda kv: int(kv[0])):
+            counts = data["queries"]
+            print(f"  {size:>8}  {', '.join(str(c) for c in counts):<32} "
+                  f"{statistics.median(counts):>6}")
+        medians = [statistics.median(d["queries"]) for d in probe["sizes"].values()]
+        growth = max(medians) - min(medians)
+        print(f"  spread between sizes: {growth:g} queries "
+              f"({'constant' if growth == 0 else 'NOT constant'})")
+    if any(res and not res["peak_is_run_only"] for res in (ours, oca)):
+        print("(peak RSS: the kernel peak could not be reset, so it includes loading Odoo)")
+    print()
+    print("Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
+    print("=" * 78)
+    return ratio
+
+
+# ============================================================================ main
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--invoices", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--batch", type=int, default=250, help="invoices created per batch")
+    parser.add_argument("--skip-oca", action="store_true", help="bench invoice_followup only")
+    parser.add_argument("--skip-probe", action="store_true", help="no queries-per-step probe")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the base database")
+    parser.add_argument("--oca-spec", default=OCA_SPEC, help=f"pip requirement (default {OCA_SPEC})")
+    parser.add_argument("--oca-refresh", action="store_true", help="download the OCA wheel again")
+    parser.add_argument("--email-only", action="store_true",
+                        help="our stages send the email only (no SMS, no activities), as OCA's level")
+    parser.add_argument("--addons-dir", default=REPO_ROOT,
+                        help="folder holding the invoice_followup to bench (default: this repository)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile our run into .cache/bench-logs/ours.prof")
+    parser.add_argument("--json", help="also write the figures to this file")
+    # internal: worker subprocesses
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-addons-path", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-options", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        result = WORKERS[args.worker](
+            check_db_name(args.db), args.worker_addons_path, json.loads(args.worker_options)
+        )
+        print(RESULT_MARK + json.dumps(result), flush=True)
+        return 0
+
+    os.makedirs(DATA_DIR, exist_ok=True)
+    core = core_addons_path()
+    timings = {}
+    base = f"{DB_PREFIX}base_{args.customers}x{args.invoices}"
+    signature = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
+    if args.regenerate or db_param(base, "ifu_bench.signature") != signature:
+        say(f"building {base} (account_payment, sms, generated data); cached for later runs today")
+        db_drop(base)
+        timings["base install"] = odoo_install(base, BASE_MODULES, core, "base-install.log")
+        gen = run_worker(
+            "generate", base, core,
+            {"customers": args.customers, "invoices": args.invoices, "seed": args.seed,
+             "batch": args.batch, "signature": signature},
+            "generate.log",
+        )
+        timings["data generation"] = gen["seconds"]
+        db_vacuum_analyze(base)
+    else:
+        say(f"reusing {base} (same size, seed and day)")
+
+    ours_db = f"{DB_PREFIX}ours"
+    ours_path = core + [os.path.realpath(args.addons_dir)]
+    say(f"{ours_db}: copy of {base} + invoice_followup")
+    db_copy(base, ours_db)
+    timings["install invoice_followup"] = odoo_install(ours_db, "invoice_followup", ours_path, "ours-install.log")
+    db_vacuum_analyze(ours_db)
+
+    oca = oca_version = None
+    oca_db = f"{DB_PREFIX}oca"
+    if not args.skip_oca:
+        oca_addons, oca_version = ensure_oca_addon(args.oca_spec, args.oca_refresh)
+        say(f"{oca_db}: copy of {base} + account_credit_control {oca_version}")
+        db_copy(base, oca_db)
+        timings["install account_credit_control"] = odoo_install(
+            oca_db, "account_credit_control", core + [oca_addons], "oca-install.log"
+        )
+        db_vacuum_analyze(oca_db)
+
+    say("measuring invoice_followup (_cron_invoice_followup)")
+    ours = run_worker(
+        "ours", ours_db, ours_path, {"profile": args.profile, "email_only": args.email_only}, "ours.log"
+    )
+    say(f"ours: {ours['customers']} customers in {ours['seconds']:.1f}s")
+    probe = None
+    if not args.skip_probe:
+        say("measuring queries per customer step (1, 5, 20 invoices)")
+        probe = run_worker("probe", ours_db, ours_path, {}, "probe.log")
+    if not args.skip_oca:
+        say("measuring account_credit_control (run + emailer)")
+        oca = run_worker("oca", oca_db, core + [oca_addons], {}, "oca.log")
+        say(f"OCA: {oca['customers']} customers in {oca['seconds']:.1f}s")
+
+    ratio = print_report(args, ours, oca, probe, oca_version, timings)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"ours": ours, "oca": oca, "probe": probe, "ratio": ratio,
+                       "oca_version": oca_version, "timings": timings}, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

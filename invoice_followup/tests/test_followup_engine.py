@@ -1,0 +1,57 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+from markupsafe import escape
+
+from odoo.tests import tagged
+
+from .common import TODAY, FollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupEngine(FollowupCommon):
+    """The daily run's bookkeeping: schedule refreshes, invoice links, stage writes."""
+
+    def test_stage_changes_refresh_follow_up_state(self):
+        """Scenario: open invoices exist when the stages change, as when the addon
+        is installed on a database that already has open invoices (its stages
+        come after them). Without any stage an invoice has nothing left to do;
+        with the stages back it is planned again and the run follows it up."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=5)
+            self.assertEqual(move.followup_state, "planned")
+            self.stages.active = False
+            self.assertFalse(move.followup_next_stage_id)
+            self.assertEqual(move.followup_state, "done")
+            self.stages.active = True
+            self.assertEqual(move.followup_next_stage_id, self.stage_receipt)
+            self.assertEqual(move.followup_state, "planned")
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_first)
+            self.assertEqual(move.followup_stage_id, self.stage_first)
+
+    def test_reminder_links_every_invoice_with_its_own_token(self):
+        """Scenario: a customer has three open invoices never shared before, one
+        due in two days, two overdue. The reminder links each of them to its
+        portal page with a token of its own, and each invoice advances to the
+        stage due for it."""
+        with freeze_time(TODAY):
+            first = self._invoice(days_late=-2)
+            second = self._invoice(days_late=5)
+            third = self._invoice(days_late=20)
+            moves = first | second | third
+            self.assertFalse(any(moves.mapped("access_token")))
+            self._run()
+        tokens = moves.mapped("access_token")
+        self.assertTrue(all(tokens))
+        self.assertEqual(len(set(tokens)), 3)
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])
+        self.assertEqual(len(mail), 1)
+        for move in moves:
+            self.assertIn(str(escape(move.get_portal_url())), mail.body_html)
+        self.assertEqual(self._logs().stage_id, self.stage_second)
+        self.assertEqual(self._logs().move_ids, moves)
+        self.assertEqual(
+            [m.followup_stage_id for m in moves],
+            [self.stage_friendly, self.stage_first, self.stage_second],
+        )
+        self.assertEqual(set(moves.mapped("followup_last_date")), {TODAY})
