@@ -249,6 +249,7 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertEqual(wizard.stage_id, self.stage_first)
             self.assertIn(move.name, wizard.body_html)
             self.assertIn(self.company.name, wizard.sms_body)
+            self.assertIn("1 SMS (GSM-7)", wizard.sms_segment_info)
             self.assertFalse(self._logs())
             self.assertFalse(self._mails())
             self.assertFalse(self._sms())

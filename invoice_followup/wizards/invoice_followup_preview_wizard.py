@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.sms_segments import sms_segments
+
 
 class InvoiceFollowupPreviewWizard(models.TransientModel):
     """Show the mail and SMS the customer would receive now, in the customer's
@@ -15,7 +17,18 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
     subject = fields.Char(readonly=True)
     body_html = fields.Html("Email", readonly=True, sanitize=False)
     sms_body = fields.Text("SMS", readonly=True)
+    sms_segment_info = fields.Char("SMS Length", compute="_compute_sms_segment_info")
     lang = fields.Char(readonly=True)
+
+    @api.depends("sms_body")
+    def _compute_sms_segment_info(self):
+        for wizard in self:
+            info = sms_segments(wizard.sms_body or "")
+            wizard.sms_segment_info = self.env._(
+                "%(length)s characters, %(segments)s SMS (%(encoding)s)",
+                length=info["length"], segments=info["segments"],
+                encoding="GSM-7" if info["encoding"] == "gsm7" else "Unicode",
+            )
 
     @api.model
     def default_get(self, fields_list):
