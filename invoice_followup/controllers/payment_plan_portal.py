@@ -120,6 +120,60 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
         return self._process_transaction(partner.id, plan.currency_id.id, plan.move_ids.ids, plan.name, **kwargs)
 
     # ------------------------------------------------------------------
+    # Pay every overdue invoice at once, from the statement (signed link or login)
+    # ------------------------------------------------------------------
+    @http.route("/my/followup/pay", type="http", auth="public", website=True, sitemap=False)
+    def portal_followup_pay_overdue(self, pid=None, access_token=None, currency_id=None, **kw):
+        try:
+            partner = followup_partner(pid, access_token)
+            moves = partner._followup_overdue_moves(int(currency_id) if currency_id else None)
+        except Forbidden:
+            return request.redirect("/web/login?redirect=/my/followup")
+        except (UserError, ValueError) as error:
+            query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+            query["error"] = error.args[0] if error.args else str(error)
+            return request.redirect("/my/followup?" + url_encode(query))
+        amount = sum(moves.mapped("amount_residual"))
+        query = url_encode({"pid": partner.id, "access_token": access_token}) if access_token else ""
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "followup",
+            "partner": partner,
+            "moves": moves,
+            "amount": amount,
+            "currency": moves.currency_id,
+        })
+        values.update(self._get_common_page_view_values(
+            invoices_data={
+                "partner": partner,
+                "company": moves.company_id[:1],
+                "total_amount": amount,
+                "currency": moves.currency_id,
+                "amount_residual": amount,
+                "payment_reference": moves[:1].name if len(moves) == 1 else False,
+                "landing_route": "/my/followup" + ("?" + query if query else ""),
+                "transaction_route": f"/my/followup/pay/transaction/{partner.id}/{moves.currency_id.id}",
+            },
+            access_token=access_token,
+        ))
+        return request.render("invoice_followup.portal_followup_pay_overdue", values)
+
+    @http.route("/my/followup/pay/transaction/<int:pid>/<int:currency_id>", type="json", auth="public")
+    def portal_followup_pay_overdue_transaction(self, pid, currency_id, access_token=None, **kwargs):
+        """A transaction on the customer's overdue invoices of one currency, for
+        their amount due (computed here, never taken from the browser)."""
+        try:
+            partner = followup_partner(pid, access_token)
+        except Forbidden as error:
+            raise ValidationError(request.env._("The access token is invalid.")) from error
+        moves = partner._followup_overdue_moves(currency_id)
+        logged_in = not request.env.user._is_public()
+        payer = request.env.user.partner_id if logged_in else partner
+        self._validate_transaction_kwargs(kwargs)
+        kwargs["amount"] = sum(moves.mapped("amount_residual"))
+        return self._process_transaction(payer.id, moves.currency_id.id, moves.ids, False, **kwargs)
+
+    # ------------------------------------------------------------------
     # Request from the statement
     # ------------------------------------------------------------------
     @http.route("/my/payment_plans/request", type="http", auth="public", website=True, methods=["GET", "POST"])

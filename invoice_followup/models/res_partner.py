@@ -289,9 +289,10 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Payment plan requested by the customer in the portal
     # ------------------------------------------------------------------
-    def _payment_plan_request_moves(self, currency_id=None):
+    def _followup_overdue_moves(self, currency_id=None):
         """The customer's overdue invoices in one currency (the largest debt
-        when several), not already in a plan or disputed."""
+        when several) and one company, not already in a plan or disputed: what
+        "Pay all overdue" and a payment plan request cover."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         moves = self._followup_statement_moves().filtered(
@@ -304,7 +305,7 @@ class ResPartner(models.Model):
             by_currency = moves.grouped("currency_id")
             moves = max(by_currency.values(), key=lambda ms: sum(ms.mapped("amount_residual_signed")))
         if not moves:
-            raise UserError(self.env._("You have no overdue invoice to pay in instalments."))
+            raise UserError(self.env._("You have no overdue invoice to pay."))
         if len(moves.company_id) > 1:
             moves = moves.filtered(lambda m: m.company_id == moves[:1].company_id)
         return moves
@@ -312,7 +313,7 @@ class ResPartner(models.Model):
     def _payment_plan_request_preview(self, count=None, currency_id=None):
         """What the request form shows: invoices, allowed numbers of
         instalments and the schedule for the chosen one."""
-        moves = self._payment_plan_request_moves(currency_id)
+        moves = self._followup_overdue_moves(currency_id)
         company = moves.company_id
         maximum = max(company.payment_plan_max_instalments or 12, 2)
         count = min(max(count or min(3, maximum), 2), maximum)

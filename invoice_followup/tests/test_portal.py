@@ -239,3 +239,45 @@ class TestFollowupPortalTour(FollowupCommon, HttpCase):
         transaction = paid.transaction_ids
         self.assertEqual(transaction.provider_id, provider)
         self.assertEqual(transaction.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPayAllOverdue(FollowupCommon, HttpCase):
+    def test_pay_all_overdue_with_signed_link(self):
+        """Scenario: without a login, the customer pays all its overdue invoices
+        at once from the statement with the demo provider: one transaction for
+        their total on exactly those invoices (whatever amount the browser
+        sends); once processed they are paid. Another customer's id with this
+        token is refused."""
+        today = fields.Date.today()
+        first = self._invoice(invoice_date=today - timedelta(days=40), term=self.term_30, amount=300.0)
+        second = self._invoice(invoice_date=today - timedelta(days=35), term=self.term_30, amount=200.0)
+        self._invoice(invoice_date=today, term=self.term_30, amount=999.0)  # not due: not paid now
+        provider = self.env.ref("payment.payment_provider_demo").sudo()
+        provider.write({"state": "test", "company_id": self.company.id})
+        token = self.customer._followup_get_access_token()
+        page = self.url_open(f"/my/followup/pay?pid={self.customer.id}&access_token={token}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("500.00", page.text)
+        self.assertIn("o_payment_form", page.text)
+        result = self.make_jsonrpc_request(
+            f"/my/followup/pay/transaction/{self.customer.id}/{self.company.currency_id.id}", {
+                "access_token": token,
+                "provider_id": provider.id,
+                "payment_method_id": provider.payment_method_ids[:1].id,
+                "token_id": None,
+                "amount": 1.0,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "/my/followup",
+            })
+        tx = self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+        self.assertEqual(tx.amount, 500.0)
+        self.assertEqual(tx.invoice_ids, first | second)
+        tx._set_done()
+        tx._post_process()
+        self.assertTrue(all(m.payment_state in ("paid", "in_payment") for m in first | second))
+        refused = self.url_open(f"/my/followup/pay?pid={self.customer_b.id}&access_token={token}",
+                                allow_redirects=False)
+        self.assertEqual(refused.status_code, 303)
+        self.assertIn("/web/login", refused.headers["Location"])
