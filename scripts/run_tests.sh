@@ -10,8 +10,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
 
 MODULE=invoice_followup
-# payment_demo: the demo payment provider the portal tests and tour pay with.
-INSTALL="$MODULE,payment_demo"
+# payment_demo: the demo payment provider the portal tests and tour pay with;
+# l10n_sa: the Saudi chart of accounts, for the Saudi company tests.
+INSTALL="$MODULE,payment_demo,l10n_sa"
 DB=${TEST_DB:-invoice_followup_test}
 TAGS=${TEST_TAGS:-/$MODULE}
 DATA_DIR=$CACHE_DIR/odoo-data

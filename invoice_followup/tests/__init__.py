@@ -5,5 +5,6 @@ from . import test_invoice_followup_stage
 from . import test_invoice_payment_plan
 from . import test_payment_plan_portal
 from . import test_portal
+from . import test_saudi_company
 from . import test_communications
 from . import test_followup_engine
