@@ -64,7 +64,7 @@ class FollowupPortal(CustomerPortal):
             count = 0
             if not user._is_public():
                 partner = user.partner_id.commercial_partner_id.sudo()
-                count = len(partner._followup_statement_moves())
+                count = len(partner._followup_open_invoices(all_companies=True))
             values["followup_count"] = count
         return values
 
@@ -109,7 +109,7 @@ class FollowupPortal(CustomerPortal):
         except Forbidden:
             return self._followup_denied()
         self._followup_use_language(partner)
-        company = partner._followup_statement_moves().company_id[:1] or request.env.company
+        company = partner._followup_open_invoices(all_companies=True).company_id[:1] or request.env.company
         content, content_type = request.env["ir.actions.report"].sudo().with_company(company)._render_qweb_pdf(
             "invoice_followup.action_report_partner_statement", partner.ids
         )

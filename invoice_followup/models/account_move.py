@@ -224,15 +224,9 @@ class AccountMove(models.Model):
                 ("company_id", "in", companies.ids),
                 ("move_type", "in", FOLLOWUP_MOVE_TYPES),
                 ("state", "=", "posted"),
+                "|",
                 ("followup_state", "not in", ("none", "done")),
-            ]
-        ) | self.sudo().search(
-            [
-                ("company_id", "in", companies.ids),
-                ("move_type", "in", FOLLOWUP_MOVE_TYPES),
-                ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
-                ("followup_state", "=", "done"),
             ]
         )
         # followup_state too: add_to_compute() does not mark the fields that depend on

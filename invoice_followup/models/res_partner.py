@@ -102,16 +102,19 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         return "%s/f/%s" % (partner.get_base_url(), partner._followup_get_access_token())
 
-    def _followup_open_invoices(self):
-        """Open posted customer invoices of these customers in the current company."""
+    def _followup_open_invoices(self, all_companies=False):
+        """Open posted customer invoices of these customers, in the current
+        company unless ``all_companies`` (the customer's portal statement)."""
+        domain = [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("move_type", "in", ("out_invoice", "out_receipt")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        if not all_companies:
+            domain.append(("company_id", "=", self.env.company.id))
         return self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
+            domain,
             order="followup_date_due, id",
         )
 
@@ -170,33 +173,31 @@ class ResPartner(models.Model):
         self.commercial_partner_id.write({"followup_excluded": False})
         return True
 
-    def action_followup_pause(self):
+    @api.model
+    def _followup_wizard_action(self, res_model, context):
         return {
             "type": "ir.actions.act_window",
-            "res_model": "invoice.followup.pause.wizard",
+            "res_model": res_model,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+            "context": context,
         }
+
+    def action_followup_pause(self):
+        return self._followup_wizard_action(
+            "invoice.followup.pause.wizard", {"default_partner_ids": self.commercial_partner_id.ids}
+        )
 
     def action_followup_preview(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "invoice.followup.preview.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_id": self.commercial_partner_id.id},
-        }
+        return self._followup_wizard_action(
+            "invoice.followup.preview.wizard", {"default_partner_id": self.commercial_partner_id.id}
+        )
 
     def action_followup_log_call(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "invoice.followup.call.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_ids": self.commercial_partner_id.ids},
-        }
+        return self._followup_wizard_action(
+            "invoice.followup.call.wizard", {"default_partner_ids": self.commercial_partner_id.ids}
+        )
 
     def action_followup_open_history(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("invoice_followup.invoice_followup_log_action")
@@ -207,23 +208,12 @@ class ResPartner(models.Model):
     # Portal statement (called on the sudoed commercial partner after the
     # controller checked access)
     # ------------------------------------------------------------------
-    def _followup_statement_moves(self):
-        self.ensure_one()
-        return self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="followup_date_due, id",
-        )
 
     def _followup_statement_data(self):
         """Everything the portal statement shows."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        moves = self._followup_statement_moves()
+        moves = self._followup_open_invoices(all_companies=True)
         lines, totals, overdue_totals = [], {}, {}
         for move in moves:
             due = move.followup_date_due or move.invoice_date_due
@@ -295,7 +285,7 @@ class ResPartner(models.Model):
         "Pay all overdue" and a payment plan request cover."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        moves = self._followup_statement_moves().filtered(
+        moves = self._followup_open_invoices(all_companies=True).filtered(
             lambda m: m.followup_date_due and m.followup_date_due < today
             and m.followup_pause_reason not in ("payment_plan", "dispute")
         )
