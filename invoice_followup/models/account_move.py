@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import logging
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -8,8 +7,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-_logger = logging.getLogger(__name__)
 
 FOLLOWUP_MOVE_TYPES = ("out_invoice", "out_receipt")
 PAUSE_REASONS = [
@@ -262,7 +259,7 @@ class AccountMove(models.Model):
         Outside a cron: every due customer, then return."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 50)
+            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 100)
         )
         self._invoice_followup_release_pauses()
         total_done = 0
@@ -275,10 +272,10 @@ class AccountMove(models.Model):
                 return total_done
             batch = partners[:batch_size]
             seen.update(batch)
-            for partner_id in batch:
-                # the daily run acts for every company, as the system
-                moves = self.sudo().browse(work[partner_id])
-                moves.with_company(moves.company_id[:1])._invoice_followup_run_customer(run_by="cron")
+            # the daily run acts for every company, as the system
+            moves = self.sudo().browse([move_id for partner_id in batch for move_id in work[partner_id]])
+            for company, company_moves in moves.grouped("company_id").items():
+                company_moves.with_company(company)._invoice_followup_run(run_by="cron")
             total_done += len(batch)
             if in_cron:
                 self.env["ir.cron"]._notify_progress(
@@ -389,53 +386,68 @@ class AccountMove(models.Model):
 
     def _invoice_followup_run_customer(self, run_by="user", force=False, stage=None):
         """Execute one follow-up step for the invoices ``self`` (one customer,
-        one company): the most advanced stage due among them; every invoice
-        advances to its own stage. ``stage`` forces the step (a broken payment
-        plan resumes at a set stage). Errors are recorded on a failed log."""
-        Log = self.env["invoice.followup.log"]
-        if not self:
-            return Log
-        partner = self.commercial_partner_id
-        company = self.company_id
-        if len(partner) > 1 or len(company) > 1:
+        one company). See _invoice_followup_run()."""
+        if len(self.commercial_partner_id) > 1 or len(self.company_id) > 1:
             raise UserError(self.env._("A follow-up step covers one customer of one company."))
+        return self._invoice_followup_run(run_by=run_by, force=force, stage=stage)
+
+    def _invoice_followup_run(self, run_by="user", force=False, stage=None):
+        """Execute the follow-up steps due for the invoices ``self``: one step per
+        customer and company, at the most advanced stage due among its invoices;
+        every invoice advances to its own stage. ``force`` (a user's "Send now")
+        also runs manual stages and the next stage not due yet; ``stage`` forces
+        the step (a broken payment plan resumes at a set stage). The steps are
+        executed together; a customer whose step fails gets a failed log."""
+        steps = self._invoice_followup_plan_steps(force=force, stage=stage)
+        return self.env["invoice.followup.log"]._followup_run_steps(steps, run_by)
+
+    def _invoice_followup_plan_steps(self, force=False, stage=None):
+        """[{'partner', 'company', 'stage', 'targets': {invoice: its stage}}], one
+        per customer and company of ``self`` that has a step due."""
         today = fields.Date.context_today(self)
-        stages = self._followup_stages_by_company(company)[company.id]
-        targets = {}
-        for move in self.filtered(lambda m: m._followup_is_open()):
-            move_stage = stage or move._followup_due_stage(stages, today, include_manual=force)
-            if not move_stage and force:
-                move_stage = move.followup_next_stage_id
-            if move_stage:
-                targets[move] = move_stage
-        if not targets:
+        stages_by_company = self._followup_stages_by_company(self.company_id)
+        steps = []
+        stale = self.browse()
+        groups = self.grouped(lambda m: (m.commercial_partner_id, m.company_id))
+        for (partner, company), moves in groups.items():
+            stages = stages_by_company[company.id]
+            targets = {}
+            for move in moves.filtered(lambda m: m._followup_is_open()):
+                move_stage = stage or move._followup_due_stage(stages, today, include_manual=force)
+                if not move_stage and force:
+                    move_stage = move.followup_next_stage_id
+                if move_stage:
+                    targets[move] = move_stage
+            if not targets:
+                stale |= moves
+                continue
+            steps.append({
+                "partner": partner,
+                "company": company,
+                "stage": max(targets.values(), key=lambda s: (s.sequence, s.id)),
+                "targets": targets,
+            })
+        if stale:
             # the stored schedule was stale: refresh it so that the run moves on
             for fname in ("followup_next_stage_id", "followup_next_date", "followup_state"):
-                self.env.add_to_compute(self._fields[fname], self)
-            self._recompute_recordset()
-            return Log
-        stage = max(targets.values(), key=lambda s: (s.sequence, s.id))
-        moves = self.browse([m.id for m in targets])
-        try:
-            with self.env.cr.savepoint():
-                log = Log._create_for_step(partner, company, stage, moves, run_by)
-                log._execute()
-                # one write per stage, not per invoice: account.move.write() is costly;
-                # these fields do not touch the journal items: no resync, no balance check
-                by_stage = defaultdict(list)
-                for move, move_stage in targets.items():
-                    by_stage[move_stage].append(move.id)
-                for move_stage, move_ids in by_stage.items():
-                    self.browse(move_ids).with_context(
-                        skip_invoice_sync=True, check_move_validity=False
-                    ).write(
-                        {"followup_stage_id": move_stage.id, "followup_last_date": today}
-                    )
-        except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on
-            _logger.warning("Follow-up failed for customer %s: %s", partner.id, error, exc_info=True)
-            log = Log._create_for_step(partner, company, stage, moves, run_by)
-            log.write({"state": "failed", "error": str(error)})
-        return log
+                self.env.add_to_compute(self._fields[fname], stale)
+            stale._recompute_recordset()
+        return steps
+
+    @api.model
+    def _invoice_followup_mark_done(self, steps):
+        """Each invoice of ``steps`` reached its own stage today: one write per
+        stage, not per invoice, as account.move.write() is costly. These fields
+        do not touch the journal items: no resync, no balance check."""
+        today = fields.Date.context_today(self)
+        by_stage = defaultdict(list)
+        for step in steps:
+            for move, move_stage in step["targets"].items():
+                by_stage[move_stage].append(move.id)
+        for move_stage, move_ids in by_stage.items():
+            self.browse(move_ids).with_context(
+                skip_invoice_sync=True, check_move_validity=False
+            ).write({"followup_stage_id": move_stage.id, "followup_last_date": today})
 
     def _invoice_followup_ensure_tokens(self):
         """Give the invoices that have none their portal access token, in one
@@ -452,10 +464,7 @@ class AccountMove(models.Model):
     def action_followup_send_now(self):
         """Send the follow-up of the selected invoices now, customer by customer."""
         self.check_access("write")
-        logs = self.env["invoice.followup.log"]
-        for _key, moves in self.grouped(lambda m: (m.commercial_partner_id, m.company_id)).items():
-            logs |= moves._invoice_followup_run_customer(run_by="user", force=True)
-        return logs._action_show_result()
+        return self._invoice_followup_run(run_by="user", force=True)._action_show_result()
 
     def action_followup_resume(self):
         self.write({"followup_pause_reason": False, "followup_paused_until": False})

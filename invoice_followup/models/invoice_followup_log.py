@@ -1,13 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import base64
+import logging
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools.image import image_data_uri
+from odoo.tools.mail import is_html_empty
 
 from ..tools.sms_segments import sms_segments
+
+_logger = logging.getLogger(__name__)
 
 CHANNEL_STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 LETTER_STATES = [
@@ -106,112 +110,239 @@ class InvoiceFollowupLog(models.Model):
 
     @api.model
     def _create_for_step(self, partner, company, stage, moves, run_by):
-        """Create the log of a step: the invoices of the step plus every other
-        overdue invoice of the customer that is not paused."""
+        """The log of one step (see _create_for_steps)."""
+        step = {"partner": partner, "company": company, "stage": stage, "targets": dict.fromkeys(moves, stage)}
+        return self._create_for_steps([step], run_by)
+
+    @api.model
+    def _create_for_steps(self, steps, run_by):
+        """Create the logs of ``steps`` (see account.move._invoice_followup_plan_steps)
+        in one go. A log lists the invoices of its step plus every other overdue
+        invoice of the customer that is not paused."""
         today = fields.Date.context_today(self)
-        overdue = self.env["account.move"].search(
+        Move = self.env["account.move"]
+        partners = self.env["res.partner"].concat(*(step["partner"] for step in steps))
+        companies = self.env["res.company"].concat(*(step["company"] for step in steps))
+        step_moves = Move.concat(*(Move.concat(*step["targets"]) for step in steps))
+        overdue = Move.search(
             [
-                ("commercial_partner_id", "=", partner.id),
-                ("company_id", "=", company.id),
+                ("commercial_partner_id", "in", partners.ids),
+                ("company_id", "in", companies.ids),
                 ("move_type", "in", ("out_invoice", "out_receipt")),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("followup_date_due", "<", today),
                 ("followup_state", "in", ("planned", "action_needed", "done")),
-                ("id", "not in", moves.ids),
+                ("id", "not in", step_moves.ids),
             ]
-        )
-        listed = (moves | overdue).sorted(lambda m: (m.followup_date_due or today, m.id))
-        return self.with_context(mail_create_nosubscribe=True).create(
-            {
+        ).grouped(lambda m: (m.commercial_partner_id, m.company_id))
+        credits = self._followup_open_credits(partners, companies)
+        vals_list = []
+        for step in steps:
+            partner, company = step["partner"], step["company"]
+            listed = Move.concat(*step["targets"]) | overdue.get((partner, company), Move)
+            listed = listed.sorted(lambda m: (m.followup_date_due or today, m.id))
+            vals_list.append({
                 "partner_id": partner.id,
                 "recipient_id": self._followup_recipient(partner).id,
                 "company_id": company.id,
-                "stage_id": stage.id,
+                "stage_id": step["stage"].id,
                 "move_ids": [fields.Command.set(listed.ids)],
                 "run_by": run_by,
                 "amount_due": sum(listed.mapped("amount_residual_signed")),
-                "amount_credit": self._followup_open_credit(partner, company),
-            }
-        )
+                "amount_credit": credits[partner.id, company.id],
+            })
+        return self.with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(vals_list)
+
+    @api.model
+    def _followup_run_steps(self, steps, run_by):
+        """Create and execute the logs of ``steps`` together (one query per kind
+        of record for all of them), then move their invoices on. When something
+        fails, the work is rolled back and done again in halves until the
+        failing customer is alone: it gets a failed log, the others go out."""
+        if not steps:
+            return self
+        try:
+            with self.env.cr.savepoint():
+                logs = self._create_for_steps(steps, run_by)
+                logs._execute()
+                self.env["account.move"]._invoice_followup_mark_done(steps)
+            return logs
+        except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on
+            if len(steps) > 1:
+                half = len(steps) // 2
+                return self._followup_run_steps(steps[:half], run_by) | self._followup_run_steps(steps[half:], run_by)
+            _logger.warning("Follow-up failed for customer %s: %s", steps[0]["partner"].id, error, exc_info=True)
+            log = self._create_for_steps(steps, run_by)
+            log.write({"state": "failed", "error": str(error)})
+            return log
 
     @api.model
     def _followup_open_credit(self, partner, company):
         """Unapplied credit notes and payments on the customer's receivable."""
+        return self._followup_open_credits(partner.commercial_partner_id, company)[partner.commercial_partner_id.id, company.id]
+
+    @api.model
+    def _followup_open_credits(self, partners, companies):
+        """{(commercial partner id, company id): unapplied credit} for ``partners``
+        (commercial partners) and their contacts, in one query."""
         groups = self.env["account.move.line"].sudo()._read_group(
             [
-                ("partner_id", "child_of", partner.id),
-                ("company_id", "=", company.id),
+                ("partner_id", "child_of", partners.ids),
+                ("company_id", "in", companies.ids),
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
                 ("amount_residual", "<", 0),
             ],
-            [],
+            ["partner_id", "company_id"],
             ["amount_residual:sum"],
         )
-        return -(groups[0][0] or 0.0)
+        credits = defaultdict(float)
+        for partner, company, amount in groups:
+            credits[partner.commercial_partner_id.id, company.id] -= amount or 0.0
+        return credits
 
     # ------------------------------------------------------------------
     # Execution
     # ------------------------------------------------------------------
     def _execute(self):
-        """Run the stage's channels for this step, filtered by the customer's
-        preferences, record each outcome and leave a trace in the chatters."""
-        self.ensure_one()
-        stage = self.stage_id
-        partner = self.partner_id
-        if self.currency_id.compare_amounts(self.amount_due, self.amount_credit) <= 0:
-            self.write({
-                "state": "skipped",
-                "error": self.env._("The customer's open credits cover the amount due."),
-            })
-            self._log_in_chatters()
-            return
-        self.move_ids._invoice_followup_ensure_tokens()  # the mail, SMS and letter link them
-        if stage.send_email:
-            self._execute_email()
-        if stage.send_sms:
-            self._execute_sms()
-        reached = "sent" in (self.email_state, self.sms_state)
-        wanted_remote = stage.send_email or stage.send_sms
-        if stage.send_letter:
-            if partner.followup_use_letter:
-                self._execute_letter()
-            else:
-                self.letter_state = "skipped"
-                self.letter_info = self.env._("The customer does not want letters.")
-        elif wanted_remote and not reached and self.company_id.followup_letter_fallback:
-            self._execute_letter(fallback=True)
-        if stage.create_activity or stage.escalate:
-            self._execute_activity()
+        """Run the stages' channels for these steps, filtered by each customer's
+        preferences, record each outcome and leave a trace in the chatters.
+        Each channel works on all the steps at once."""
+        covered = self.filtered(
+            lambda log: log.currency_id.compare_amounts(log.amount_due, log.amount_credit) <= 0
+        )
+        covered.write({
+            "state": "skipped",
+            "error": self.env._("The customer's open credits cover the amount due."),
+        })
+        todo = self - covered
+        # the mail, SMS and letter link the invoices and the statement
+        todo.move_ids._invoice_followup_ensure_tokens()
+        todo.partner_id._followup_ensure_access_tokens()
+        todo.filtered("stage_id.send_email")._execute_email()
+        todo.filtered("stage_id.send_sms")._execute_sms()
+        for log in todo:
+            stage = log.stage_id
+            reached = "sent" in (log.email_state, log.sms_state)
+            if stage.send_letter:
+                if log.partner_id.followup_use_letter:
+                    log._execute_letter()
+                else:
+                    log.write({
+                        "letter_state": "skipped",
+                        "letter_info": self.env._("The customer does not want letters."),
+                    })
+            elif (stage.send_email or stage.send_sms) and not reached and log.company_id.followup_letter_fallback:
+                log._execute_letter(fallback=True)
+        todo.filtered(lambda log: log.stage_id.create_activity or log.stage_id.escalate)._execute_activity()
         self._log_in_chatters()
 
     def _execute_email(self):
-        recipient = self.recipient_id
-        template = self.stage_id.mail_template_id
-        if not self.partner_id.followup_use_email:
-            self.write({"email_state": "skipped", "email_info": self.env._("The customer opted out of emails.")})
-        elif not template:
-            self.write({"email_state": "skipped", "email_info": self.env._("The stage has no email template.")})
-        elif not recipient.email:
-            self.write({"email_state": "skipped", "email_info": self.env._("No email address.")})
-        else:
-            attachments = self._followup_invoice_attachments() if self.stage_id.attach_invoices else []
-            values = {"force_send": False}
-            if attachments:
-                values["attachment_ids"] = [fields.Command.set([a.id for a in attachments])]
-            messages = self.with_context(mail_notify_force_send=False).message_post_with_source(
-                template,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                **values,
-            )
-            self.write({
-                "email_state": "sent",
-                "email_info": recipient.email_formatted,
-                "mail_message_id": messages[:1].id,
+        by_template = defaultdict(lambda: self.browse())
+        for log in self:
+            template = log.stage_id.mail_template_id
+            if not log.partner_id.followup_use_email:
+                log.write({"email_state": "skipped", "email_info": self.env._("The customer opted out of emails.")})
+            elif not template:
+                log.write({"email_state": "skipped", "email_info": self.env._("The stage has no email template.")})
+            elif not log.recipient_id.email:
+                log.write({"email_state": "skipped", "email_info": self.env._("No email address.")})
+            else:
+                by_template[template] |= log
+        for template, logs in by_template.items():
+            logs._followup_queue_emails(template)
+
+    def _followup_queue_emails(self, template):
+        """Queue the mails of these steps through ``template``, all at once: what
+        message_post_with_source() does for one record (render in the customer's
+        language, wrap in the template's layout, a message in the step's chatter,
+        a queued mail.mail and its notification), in one query per kind of record."""
+        rendered = template._generate_template(
+            self.ids,
+            ("subject", "body_html", "email_from", "email_to", "email_cc", "partner_to",
+             "reply_to", "mail_server_id", "scheduled_date"),
+            find_or_create_partners=True,
+        )
+        langs = template._render_lang(self.ids)
+        author = self.env.user.partner_id
+        reply_tos = self._notify_get_reply_to(default=author.email_formatted)
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        layout = template.email_layout_xmlid
+        mail_values = []
+        for log in self:
+            values = rendered[log.id]
+            partner_ids = values.get("partner_ids") or log.recipient_id.ids
+            attachments = log._followup_invoice_attachments() if log.stage_id.attach_invoices else []
+            body = values.get("body_html") or ""
+            mail_values.append({
+                # the message in the step's chatter
+                "model": self._name,
+                "res_id": log.id,
+                "record_name": log.display_name,
+                "message_type": "comment",
+                "subtype_id": comment,
+                "author_id": author.id,
+                "email_from": values.get("email_from") or author.email_formatted,
+                "reply_to": values.get("reply_to") or reply_tos[log.id],
+                "subject": values.get("subject"),
+                "body": body,
+                "partner_ids": [fields.Command.set(partner_ids)],
+                "attachment_ids": [fields.Command.set([a.id for a in attachments])],
+                # the mail
+                "body_html": log._followup_render_email_layout(layout, body, langs.get(log.id)),
+                "recipient_ids": [fields.Command.set(partner_ids)],
+                "email_cc": values.get("email_cc"),
+                "mail_server_id": values.get("mail_server_id"),
+                "scheduled_date": values.get("scheduled_date"),
+                "auto_delete": template.auto_delete,
+                "is_notification": True,
+                "state": "outgoing",
             })
+        mails = self.env["mail.mail"].sudo().create(mail_values)
+        self.env["mail.notification"].sudo().create([
+            {
+                "author_id": author.id,
+                "mail_message_id": mail.mail_message_id.id,
+                "mail_mail_id": mail.id,
+                "res_partner_id": partner.id,
+                "notification_type": "email",
+                "notification_status": "ready",
+                "is_read": True,
+            }
+            for mail in mails
+            for partner in mail.recipient_ids
+        ])
+        for log, mail in zip(self, mails):
+            log.write({
+                "email_state": "sent",
+                "email_info": ", ".join(mail.recipient_ids.mapped("email_formatted")),
+                "mail_message_id": mail.mail_message_id.id,
+            })
+
+    def _followup_render_email_layout(self, layout, body, lang):
+        """``body`` wrapped in the mail layout ``layout``, as mail.thread's
+        notification does it (same rendering values)."""
+        self.ensure_one()
+        if not layout:
+            return body
+        model = self.env["ir.model"]._get(self._name).with_context(lang=lang or self.env.lang)
+        html = model.env["ir.qweb"]._render(layout, {
+            "message": self.env["mail.message"].sudo().new({"body": body, "record_name": self.display_name}),
+            "subtype": self.env["mail.message.subtype"].sudo(),
+            "model_description": model.display_name,
+            "record": self,
+            "record_name": False,
+            "subtitles": False,
+            "company": self.company_id,
+            "email_add_signature": False,
+            "signature": "",
+            "website_url": "",
+            "lang": lang,
+            "is_html_empty": is_html_empty,
+        }, minimal_qcontext=True, raise_if_not_found=False)
+        return self.env["mail.render.mixin"]._replace_local_links(html or body)
 
     def _followup_invoice_attachments(self):
         """The invoices' own PDFs: the one Odoo keeps, else rendered now."""
@@ -232,29 +363,56 @@ class InvoiceFollowupLog(models.Model):
             })
         return attachments
 
+    def _sms_get_recipients_info(self, force_field=False, partner_fallback=True):
+        """The SMS of a step goes to its recipient's mobile (else phone), else to
+        the customer's: {log id: {'partner', 'number', 'sanitized', ...}}."""
+        result = {}
+        for log in self:
+            recipient, partner = log.recipient_id, log.partner_id
+            number = recipient.mobile or recipient.phone or partner.mobile or partner.phone
+            result[log.id] = {
+                "partner": recipient,
+                "number": number,
+                "sanitized": number and recipient._phone_format(number=number),
+                "partner_store": False,
+                "field_store": False,
+            }
+        return result
+
     def _execute_sms(self):
-        recipient = self.recipient_id
-        template = self.stage_id.sms_template_id
-        number = recipient.mobile or recipient.phone or self.partner_id.mobile or self.partner_id.phone
-        if not self.partner_id.followup_use_sms:
-            self.write({"sms_state": "skipped", "sms_info": self.env._("The customer opted out of SMS.")})
-        elif not template:
-            self.write({"sms_state": "skipped", "sms_info": self.env._("The stage has no SMS template.")})
-        elif not number:
-            self.write({"sms_state": "skipped", "sms_info": self.env._("No mobile number.")})
-        elif not (sanitized := recipient._phone_format(number=number)):
-            self.write({
-                "sms_state": "skipped",
-                "sms_info": self.env._("Invalid phone number: %(number)s", number=number),
-            })
-        else:
-            message = self._message_sms_with_template(
-                template=template,
-                partner_ids=recipient.ids,
-                sms_pid_to_number={recipient.id: sanitized},
-                put_in_queue=True,
-            )
-            self.write({"sms_state": "sent", "sms_info": sanitized, "sms_message_id": message.id})
+        numbers = self._sms_get_recipients_info()
+        by_template = defaultdict(lambda: self.browse())
+        for log in self:
+            template = log.stage_id.sms_template_id
+            number, sanitized = numbers[log.id]["number"], numbers[log.id]["sanitized"]
+            if not log.partner_id.followup_use_sms:
+                log.write({"sms_state": "skipped", "sms_info": self.env._("The customer opted out of SMS.")})
+            elif not template:
+                log.write({"sms_state": "skipped", "sms_info": self.env._("The stage has no SMS template.")})
+            elif not number:
+                log.write({"sms_state": "skipped", "sms_info": self.env._("No mobile number.")})
+            elif not sanitized:
+                log.write({
+                    "sms_state": "skipped",
+                    "sms_info": self.env._("Invalid phone number: %(number)s", number=number),
+                })
+            else:
+                by_template[template] |= log
+        for template, logs in by_template.items():
+            # Odoo's mass SMS: rendered in each customer's language, queued, and
+            # logged in each step's chatter, in one go
+            sms_all = logs._message_sms_schedule_mass(template=template, mass_keep_log=True)
+            messages = self.env["mail.message"].search([
+                ("model", "=", self._name), ("res_id", "in", logs.ids), ("message_type", "=", "sms"),
+            ]).grouped("res_id")
+            failures = dict(self.env["sms.sms"]._fields["failure_type"]._description_selection(self.env))
+            for log, sms in zip(logs, sms_all):
+                if sms.state == "outgoing":
+                    values = {"sms_state": "sent", "sms_info": sms.number}
+                else:
+                    values = {"sms_state": "failed", "sms_info": failures.get(sms.failure_type) or sms.failure_type}
+                values["sms_message_id"] = messages.get(log.id, self.env["mail.message"])[-1:].id
+                log.write(values)
 
     def _execute_letter(self, fallback=False):
         try:
@@ -285,33 +443,49 @@ class InvoiceFollowupLog(models.Model):
         return self.partner_id._followup_get_responsible(self.company_id)
 
     def _execute_activity(self):
-        stage = self.stage_id
-        partner = self.partner_id.with_company(self.company_id)
-        user = self.env["res.users"]
-        if stage.escalate:
-            user = stage.escalation_user_id or self.company_id.followup_escalation_user_id
-            if user:
-                partner.followup_responsible_id = user
-        if not user:
-            user = stage.activity_user_id if stage.activity_user_mode == "specific" else self._followup_responsible()
-        activity_type = stage.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
-        if not user:
-            self.write({
-                "activity_state": "skipped",
-                "activity_info": self.env._("Nobody is responsible for this customer's follow-up."),
-            })
-            return
-        if activity_type.category == "phonecall" and not partner.followup_use_phone:
-            self.write({"activity_state": "skipped", "activity_info": self.env._("The customer does not want calls.")})
-            return
-        partner.activity_schedule(
-            activity_type_id=activity_type.id,
-            summary=stage.activity_summary or stage.name,
-            note=stage.activity_note or self._followup_summary_html(),
-            user_id=user.id,
-            date_deadline=fields.Date.context_today(self),
-        )
-        self.write({"activity_state": "sent", "activity_info": user.name})
+        """One activity per step on the customer, for the stage's user, else the
+        customer's follow-up responsible; an escalation goes to the escalation
+        user, who becomes the responsible. Created together; only escalations
+        notify their user by mail (the others are in the responsible's
+        activities every morning, not one mail each)."""
+        today = fields.Date.context_today(self)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        to_create = {False: [], True: []}  # notify: values
+        for log in self:
+            stage = log.stage_id
+            partner = log.partner_id.with_company(log.company_id)
+            user = self.env["res.users"]
+            if stage.escalate:
+                user = stage.escalation_user_id or log.company_id.followup_escalation_user_id
+                if user:
+                    partner.followup_responsible_id = user
+            if not user:
+                user = stage.activity_user_id if stage.activity_user_mode == "specific" else log._followup_responsible()
+            activity_type = stage.activity_type_id or todo
+            if not user:
+                log.write({
+                    "activity_state": "skipped",
+                    "activity_info": self.env._("Nobody is responsible for this customer's follow-up."),
+                })
+            elif activity_type.category == "phonecall" and not partner.followup_use_phone:
+                log.write({"activity_state": "skipped", "activity_info": self.env._("The customer does not want calls.")})
+            else:
+                to_create[bool(stage.escalate)].append({
+                    "res_model_id": partner_model,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": stage.activity_summary or stage.name,
+                    "note": stage.activity_note or log._followup_summary_html(),
+                    "user_id": user.id,
+                    "date_deadline": today,
+                })
+                log.write({"activity_state": "sent", "activity_info": user.name})
+        Activity = self.env["mail.activity"].sudo()
+        if to_create[False]:
+            Activity.with_context(mail_activity_quick_update=True).create(to_create[False])
+        if to_create[True]:
+            Activity.create(to_create[True])
 
     # ------------------------------------------------------------------
     # Traces
@@ -347,13 +521,19 @@ class InvoiceFollowupLog(models.Model):
         )
 
     def _log_in_chatters(self):
-        self.ensure_one()
-        body = self._followup_summary_html() + Markup('<p><a href="#" data-oe-model="%s" data-oe-id="%s">%s</a></p>') % (
-            self._name, self.id, self.env._("Open the follow-up step")
-        )
-        self.partner_id._message_log_batch({self.partner_id.id: body})
-        if self.move_ids:
-            self.move_ids._message_log_batch({move.id: body for move in self.move_ids})
+        """A note on each step's customer and invoices: what was done, with a link
+        to the step (one query per model for all the steps)."""
+        partner_bodies, move_bodies = {}, {}
+        for log in self:
+            body = log._followup_summary_html() + Markup('<p><a href="#" data-oe-model="%s" data-oe-id="%s">%s</a></p>') % (
+                self._name, log.id, self.env._("Open the follow-up step")
+            )
+            partner_bodies[log.partner_id.id] = body
+            move_bodies.update(dict.fromkeys(log.move_ids.ids, body))
+        if partner_bodies:
+            self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(partner_bodies)
+        if move_bodies:
+            self.env["account.move"].browse(list(move_bodies))._message_log_batch(move_bodies)
 
     # ------------------------------------------------------------------
     # Rendering helpers (templates, letter)
