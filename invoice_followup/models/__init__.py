@@ -7,6 +7,7 @@ from . import invoice_payment_plan_line
 from . import account_move
 from . import ir_actions_report
 from . import ir_module_module
+from . import mail_template
 from . import res_company
 from . import res_partner
 from . import res_config_settings

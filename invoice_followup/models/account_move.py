@@ -153,12 +153,11 @@ class AccountMove(models.Model):
         """Stages after the last one done that apply to this invoice."""
         self.ensure_one()
         done = self.followup_stage_id
-        remaining = stages
-        if done:
-            remaining = stages.filtered(
-                lambda s: (s.sequence, s.id) > (done.sequence, done.id)
-            )
-        return remaining.filtered(lambda s: s._applies_to(self))
+        after = (done.sequence, done.id) if done else None
+        return stages.browse([
+            stage.id for stage in stages
+            if (after is None or (stage.sequence, stage.id) > after) and stage._applies_to(self)
+        ])
 
     @api.depends(
         "state",
@@ -242,15 +241,14 @@ class AccountMove(models.Model):
         ``include_manual`` (the daily run) it never reaches past the first
         manual stage: that one waits for an accountant in the worklist."""
         self.ensure_one()
-        remaining = self._followup_remaining_stages(stages)
-        if not include_manual:
-            manual = remaining.filtered(lambda s: not s.auto_execute)[:1]
-            if manual:
-                remaining = remaining.filtered(
-                    lambda s: (s.sequence, s.id) < (manual.sequence, manual.id)
-                )
-        due = remaining.filtered(lambda s: s._date_for(self) and s._date_for(self) <= today)
-        return due[-1:]
+        due = self.env["invoice.followup.stage"]
+        for stage in self._followup_remaining_stages(stages):
+            if not include_manual and not stage.auto_execute:
+                break
+            date = stage._date_for(self)
+            if date and date <= today:
+                due = stage
+        return due
 
     @api.model
     def _cron_invoice_followup(self, batch_size=None):
@@ -259,7 +257,7 @@ class AccountMove(models.Model):
         Outside a cron: every due customer, then return."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 100)
+            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 250)
         )
         self._invoice_followup_release_pauses()
         total_done = 0

@@ -3,11 +3,13 @@ import base64
 import logging
 from collections import defaultdict
 
+import babel.dates
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools.image import image_data_uri
 from odoo.tools.mail import is_html_empty
+from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
 from ..tools.sms_segments import sms_segments
 
@@ -273,9 +275,13 @@ class InvoiceFollowupLog(models.Model):
         mail_values = []
         for log in self:
             values = rendered[log.id]
+            lang = langs.get(log.id) or self.env.lang
             partner_ids = values.get("partner_ids") or log.recipient_id.ids
             attachments = log._followup_invoice_attachments() if log.stage_id.attach_invoices else []
             body = values.get("body_html") or ""
+            # the chatter keeps a summary (also the mail's preview text): the
+            # sanitizer would take longer over the full mail than all the rest
+            summary = log.with_context(lang=lang)._followup_email_summary()
             mail_values.append({
                 # the message in the step's chatter
                 "model": self._name,
@@ -287,11 +293,11 @@ class InvoiceFollowupLog(models.Model):
                 "email_from": values.get("email_from") or author.email_formatted,
                 "reply_to": values.get("reply_to") or reply_tos[log.id],
                 "subject": values.get("subject"),
-                "body": body,
+                "body": summary,
                 "partner_ids": [fields.Command.set(partner_ids)],
                 "attachment_ids": [fields.Command.set([a.id for a in attachments])],
                 # the mail
-                "body_html": log._followup_render_email_layout(layout, body, langs.get(log.id)),
+                "body_html": log._followup_render_email_layout(layout, body, summary, lang),
                 "recipient_ids": [fields.Command.set(partner_ids)],
                 "email_cc": values.get("email_cc"),
                 "mail_server_id": values.get("mail_server_id"),
@@ -321,15 +327,25 @@ class InvoiceFollowupLog(models.Model):
                 "mail_message_id": mail.mail_message_id.id,
             })
 
-    def _followup_render_email_layout(self, layout, body, lang):
-        """``body`` wrapped in the mail layout ``layout``, as mail.thread's
-        notification does it (same rendering values)."""
+    def _followup_email_summary(self):
+        """One line for the step's chatter and the mail's preview text:
+        "3 invoices, 1,250.00 SAR due", in the context's language."""
+        self.ensure_one()
+        return Markup("<p>%s</p>") % self.env._(
+            "%(count)s invoice(s), %(amount)s due", count=len(self.move_ids), amount=self._get_followup_sms_amount()
+        )
+
+    def _followup_render_email_layout(self, layout, body, summary, lang):
+        """``body`` wrapped in the mail layout ``layout`` with the values
+        mail.thread's notification gives it; ``summary`` is the message's body
+        (the preview text). The body's links are already absolute."""
         self.ensure_one()
         if not layout:
             return body
-        model = self.env["ir.model"]._get(self._name).with_context(lang=lang or self.env.lang)
+        model = self.env["ir.model"]._get(self._name).with_context(lang=lang)
         html = model.env["ir.qweb"]._render(layout, {
-            "message": self.env["mail.message"].sudo().new({"body": body, "record_name": self.display_name}),
+            "message": self.env["mail.message"].sudo().new({"body": summary, "record_name": self.display_name}),
+            "followup_body": body,
             "subtype": self.env["mail.message.subtype"].sudo(),
             "model_description": model.display_name,
             "record": self,
@@ -342,7 +358,7 @@ class InvoiceFollowupLog(models.Model):
             "lang": lang,
             "is_html_empty": is_html_empty,
         }, minimal_qcontext=True, raise_if_not_found=False)
-        return self.env["mail.render.mixin"]._replace_local_links(html or body)
+        return html or body
 
     def _followup_invoice_attachments(self):
         """The invoices' own PDFs: the one Odoo keeps, else rendered now."""
@@ -505,31 +521,35 @@ class InvoiceFollowupLog(models.Model):
                 parts.append(f"{label}: {state_label}{info}")
         return parts
 
+    def _followup_title(self):
+        self.ensure_one()
+        return self.env._(
+            "Follow-up step %(stage)s for %(amount)s",
+            stage=self.stage_id.name or "",
+            amount=self.currency_id.format(self.amount_due or 0.0),
+        )
+
     def _followup_summary_html(self):
         self.ensure_one()
         lines = self._followup_channel_summary()
         if self.error:
             lines.append(self.error)
-        title = self.env._(
-            "Follow-up step %(stage)s for %(amount)s",
-            stage=self.stage_id.name or "",
-            amount=self.currency_id.format(self.amount_due or 0.0),
-        )
         return Markup("<p>%s</p><ul>%s</ul>") % (
-            title,
+            self._followup_title(),
             Markup("").join(Markup("<li>%s</li>") % line for line in lines),
         )
 
     def _log_in_chatters(self):
-        """A note on each step's customer and invoices: what was done, with a link
-        to the step (one query per model for all the steps)."""
+        """A note on each step's customer (what was done) and invoices (one line),
+        with a link to the step; one query per model for all the steps."""
         partner_bodies, move_bodies = {}, {}
         for log in self:
-            body = log._followup_summary_html() + Markup('<p><a href="#" data-oe-model="%s" data-oe-id="%s">%s</a></p>') % (
+            link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
                 self._name, log.id, self.env._("Open the follow-up step")
             )
-            partner_bodies[log.partner_id.id] = body
-            move_bodies.update(dict.fromkeys(log.move_ids.ids, body))
+            partner_bodies[log.partner_id.id] = log._followup_summary_html() + Markup("<p>%s</p>") % link
+            line = Markup("<p>%s %s</p>") % ("; ".join([log._followup_title()] + log._followup_channel_summary()), link)
+            move_bodies.update(dict.fromkeys(log.move_ids.ids, line))
         if partner_bodies:
             self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(partner_bodies)
         if move_bodies:
@@ -539,9 +559,19 @@ class InvoiceFollowupLog(models.Model):
     # Rendering helpers (templates, letter)
     # ------------------------------------------------------------------
     def _get_followup_lines(self):
-        """Listed invoices as dicts for the templates, oldest due first."""
+        """Listed invoices as dicts for the mails, oldest due first, with their
+        absolute links: 'url' (the invoice in the portal) and 'action_urls'
+        (the customer's answers, see _get_followup_invoice_action_url)."""
         self.ensure_one()
-        return self._get_followup_move_lines(self.move_ids, self.date)
+        base_url = self.get_base_url()
+        lines = self._get_followup_move_lines(self.move_ids, self.date)
+        for line in lines:
+            line["url"] = base_url + line["portal_url"]
+            line["action_urls"] = {
+                action: self._followup_action_url(base_url, line["move"], action)
+                for action in ("confirm", "question", "paid", "promise")
+            }
+        return lines
 
     def _get_followup_totals(self):
         """[(currency, amount due)] over the listed invoices, per currency."""
@@ -592,6 +622,7 @@ class InvoiceFollowupLog(models.Model):
     def _get_followup_move_lines(self, moves, today=None):
         """``moves`` as dicts for the letter and statement, oldest due first."""
         today = today or fields.Date.context_today(self)
+        format_date, format_amount = self._followup_formatters()
         lines = []
         for move in moves.sorted(lambda m: (m.followup_date_due or m.invoice_date_due or today, m.id)):
             due = move.followup_date_due or move.invoice_date_due
@@ -606,8 +637,34 @@ class InvoiceFollowupLog(models.Model):
                 "amount_total": move.amount_total,
                 "amount_residual": move.amount_residual,
                 "currency": move.currency_id,
+                # formatted in the rendering language (cheaper than QWeb widgets, per mail)
+                "invoice_date_text": format_date(move.invoice_date),
+                "date_due_text": format_date(due),
+                "amount_residual_text": format_amount(move.amount_residual, move.currency_id),
             })
         return lines
+
+    @api.model
+    def _followup_formatters(self):
+        """(format_date(date), format_amount(amount, currency)) in the context's
+        language, as odoo.tools.format_date / format_amount give them, with the
+        language looked up once instead of at every value (a mail has many)."""
+        lang = get_lang(self.env)
+        lang_record = self.env["res.lang"].browse(lang.id)
+        locale = babel_locale_parse(lang.code)
+        date_format = posix_to_ldml(lang.date_format, locale=locale)
+
+        def format_date(value):
+            return babel.dates.format_date(value, format=date_format, locale=locale) if value else ""
+
+        def format_amount(amount, currency):
+            number = lang_record.format(f"%.{currency.decimal_places}f", currency.round(amount), grouping=True)
+            number = number.replace(" ", "\N{NO-BREAK SPACE}").replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+            if currency.position == "before":
+                return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{number}"
+            return f"{number}\N{NO-BREAK SPACE}{currency.symbol or ''}"
+
+        return format_date, format_amount
 
     @api.model
     def _get_followup_currency_totals(self, moves):
@@ -758,6 +815,10 @@ class InvoiceFollowupLog(models.Model):
         """Signed link for one invoice's portal action: 'confirm' (receipt),
         'question', 'paid' or 'promise'. Served by the portal controller."""
         self.ensure_one()
+        return self._followup_action_url(self.get_base_url(), move, action)
+
+    @api.model
+    def _followup_action_url(self, base_url, move, action):
         return "%s/my/followup/invoice/%s/%s?access_token=%s" % (
-            self.get_base_url(), move.id, action, move._portal_ensure_token(),
+            base_url, move.id, action, move._portal_ensure_token(),
         )
