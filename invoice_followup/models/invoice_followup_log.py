@@ -176,7 +176,7 @@ class InvoiceFollowupLog(models.Model):
                 return self._followup_run_steps(steps[:half], run_by) | self._followup_run_steps(steps[half:], run_by)
             _logger.warning("Follow-up failed for customer %s: %s", steps[0]["partner"].id, error, exc_info=True)
             log = self._create_for_steps(steps, run_by)
-            log.write({"state": "failed", "error": str(error)})
+            log._followup_set({"state": "failed", "error": str(error)})
             return log
 
     @api.model
@@ -215,7 +215,7 @@ class InvoiceFollowupLog(models.Model):
         covered = self.filtered(
             lambda log: log.currency_id.compare_amounts(log.amount_due, log.amount_credit) <= 0
         )
-        covered.write({
+        covered._followup_set({
             "state": "skipped",
             "error": self.env._("The customer's open credits cover the amount due."),
         })
@@ -223,7 +223,9 @@ class InvoiceFollowupLog(models.Model):
         # the mail, SMS and letter link the invoices and the statement
         todo.move_ids._invoice_followup_ensure_tokens()
         todo.partner_id._followup_ensure_access_tokens()
-        todo.filtered("stage_id.send_email")._execute_email()
+        # the mails go last: their message in the customer's chatter says what
+        # every channel did
+        emails = todo.filtered("stage_id.send_email")._followup_plan_emails()
         todo.filtered("stage_id.send_sms")._execute_sms()
         for log in todo:
             stage = log.stage_id
@@ -232,35 +234,51 @@ class InvoiceFollowupLog(models.Model):
                 if log.partner_id.followup_use_letter:
                     log._execute_letter()
                 else:
-                    log.write({
+                    log._followup_set({
                         "letter_state": "skipped",
                         "letter_info": self.env._("The customer does not want letters."),
                     })
             elif (stage.send_email or stage.send_sms) and not reached and log.company_id.followup_letter_fallback:
                 log._execute_letter(fallback=True)
         todo.filtered(lambda log: log.stage_id.create_activity or log.stage_id.escalate)._execute_activity()
+        for template, logs in emails.items():
+            logs._followup_queue_emails(template)
         self._log_in_chatters()
 
+    def _followup_set(self, values):
+        """Record outcomes on steps (no field of theirs is tracked: skip the
+        tracking preparation, which costs more than the write)."""
+        return self.with_context(tracking_disable=True).write(values)
+
     def _execute_email(self):
+        """The mail of these steps alone (_execute() sends it with the others)."""
+        for template, logs in self._followup_plan_emails().items():
+            logs._followup_queue_emails(template)
+
+    def _followup_plan_emails(self):
+        """Record why a step gets no mail; {template: steps} for the others."""
         by_template = defaultdict(lambda: self.browse())
         for log in self:
             template = log.stage_id.mail_template_id
             if not log.partner_id.followup_use_email:
-                log.write({"email_state": "skipped", "email_info": self.env._("The customer opted out of emails.")})
+                log._followup_set({"email_state": "skipped", "email_info": self.env._("The customer opted out of emails.")})
             elif not template:
-                log.write({"email_state": "skipped", "email_info": self.env._("The stage has no email template.")})
+                log._followup_set({"email_state": "skipped", "email_info": self.env._("The stage has no email template.")})
             elif not log.recipient_id.email:
-                log.write({"email_state": "skipped", "email_info": self.env._("No email address.")})
+                log._followup_set({"email_state": "skipped", "email_info": self.env._("No email address.")})
             else:
+                # queued at the end of the step, in this transaction
+                log._followup_set({"email_state": "sent", "email_info": log.recipient_id.email_formatted})
                 by_template[template] |= log
-        for template, logs in by_template.items():
-            logs._followup_queue_emails(template)
+        return by_template
 
     def _followup_queue_emails(self, template):
         """Queue the mails of these steps through ``template``, all at once: what
         message_post_with_source() does for one record (render in the customer's
-        language, wrap in the template's layout, a message in the step's chatter,
-        a queued mail.mail and its notification), in one query per kind of record."""
+        language, wrap in the template's layout, a message in the chatter, a
+        queued mail.mail and its notification), in one query per kind of record.
+        The message goes to the customer's chatter, where replies land too; it
+        says what the step did (it is the customer's trace of the step)."""
         rendered = template._generate_template(
             self.ids,
             ("subject", "body_html", "email_from", "email_to", "email_cc", "partner_to",
@@ -269,36 +287,38 @@ class InvoiceFollowupLog(models.Model):
         )
         langs = template._render_lang(self.ids)
         author = self.env.user.partner_id
-        reply_tos = self._notify_get_reply_to(default=author.email_formatted)
+        reply_tos = self.partner_id._notify_get_reply_to(default=author.email_formatted)
         comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         layout = template.email_layout_xmlid
+        Partner = self.env["res.partner"]
         mail_values = []
         for log in self:
             values = rendered[log.id]
             lang = langs.get(log.id) or self.env.lang
-            partner_ids = values.get("partner_ids") or log.recipient_id.ids
+            recipients = Partner.browse(values.get("partner_ids") or log.recipient_id.ids)
+            log._followup_set({"email_info": ", ".join(recipients.mapped("email_formatted"))})
             attachments = log._followup_invoice_attachments() if log.stage_id.attach_invoices else []
             body = values.get("body_html") or ""
-            # the chatter keeps a summary (also the mail's preview text): the
-            # sanitizer would take longer over the full mail than all the rest
-            summary = log.with_context(lang=lang)._followup_email_summary()
             mail_values.append({
-                # the message in the step's chatter
-                "model": self._name,
-                "res_id": log.id,
-                "record_name": log.display_name,
+                # the message in the customer's chatter: what the step did (the
+                # whole mail would cost the sanitizer more than all the rest)
+                "model": "res.partner",
+                "res_id": log.partner_id.id,
+                "record_name": log.partner_id.display_name,
                 "message_type": "comment",
                 "subtype_id": comment,
                 "author_id": author.id,
                 "email_from": values.get("email_from") or author.email_formatted,
-                "reply_to": values.get("reply_to") or reply_tos[log.id],
+                "reply_to": values.get("reply_to") or reply_tos[log.partner_id.id],
                 "subject": values.get("subject"),
-                "body": summary,
-                "partner_ids": [fields.Command.set(partner_ids)],
-                "attachment_ids": [fields.Command.set([a.id for a in attachments])],
-                # the mail
-                "body_html": log._followup_render_email_layout(layout, body, summary, lang),
-                "recipient_ids": [fields.Command.set(partner_ids)],
+                "body": log._followup_chatter_html(),
+                "partner_ids": [fields.Command.set(recipients.ids)],
+                **({"attachment_ids": [fields.Command.set([a.id for a in attachments])]} if attachments else {}),
+                # the mail, with a one-line summary as its preview text
+                "body_html": log._followup_render_email_layout(
+                    layout, body, log.with_context(lang=lang)._followup_email_summary(), lang
+                ),
+                "recipient_ids": [fields.Command.set(recipients.ids)],
                 "email_cc": values.get("email_cc"),
                 "mail_server_id": values.get("mail_server_id"),
                 "scheduled_date": values.get("scheduled_date"),
@@ -321,11 +341,7 @@ class InvoiceFollowupLog(models.Model):
             for partner in mail.recipient_ids
         ])
         for log, mail in zip(self, mails):
-            log.write({
-                "email_state": "sent",
-                "email_info": ", ".join(mail.recipient_ids.mapped("email_formatted")),
-                "mail_message_id": mail.mail_message_id.id,
-            })
+            log._followup_set({"mail_message_id": mail.mail_message_id.id})
 
     def _followup_email_summary(self):
         """One line for the step's chatter and the mail's preview text:
@@ -402,13 +418,13 @@ class InvoiceFollowupLog(models.Model):
             template = log.stage_id.sms_template_id
             number, sanitized = numbers[log.id]["number"], numbers[log.id]["sanitized"]
             if not log.partner_id.followup_use_sms:
-                log.write({"sms_state": "skipped", "sms_info": self.env._("The customer opted out of SMS.")})
+                log._followup_set({"sms_state": "skipped", "sms_info": self.env._("The customer opted out of SMS.")})
             elif not template:
-                log.write({"sms_state": "skipped", "sms_info": self.env._("The stage has no SMS template.")})
+                log._followup_set({"sms_state": "skipped", "sms_info": self.env._("The stage has no SMS template.")})
             elif not number:
-                log.write({"sms_state": "skipped", "sms_info": self.env._("No mobile number.")})
+                log._followup_set({"sms_state": "skipped", "sms_info": self.env._("No mobile number.")})
             elif not sanitized:
-                log.write({
+                log._followup_set({
                     "sms_state": "skipped",
                     "sms_info": self.env._("Invalid phone number: %(number)s", number=number),
                 })
@@ -428,7 +444,7 @@ class InvoiceFollowupLog(models.Model):
                 else:
                     values = {"sms_state": "failed", "sms_info": failures.get(sms.failure_type) or sms.failure_type}
                 values["sms_message_id"] = messages.get(log.id, self.env["mail.message"])[-1:].id
-                log.write(values)
+                log._followup_set(values)
 
     def _execute_letter(self, fallback=False):
         try:
@@ -480,12 +496,12 @@ class InvoiceFollowupLog(models.Model):
                 user = stage.activity_user_id if stage.activity_user_mode == "specific" else log._followup_responsible()
             activity_type = stage.activity_type_id or todo
             if not user:
-                log.write({
+                log._followup_set({
                     "activity_state": "skipped",
                     "activity_info": self.env._("Nobody is responsible for this customer's follow-up."),
                 })
             elif activity_type.category == "phonecall" and not partner.followup_use_phone:
-                log.write({"activity_state": "skipped", "activity_info": self.env._("The customer does not want calls.")})
+                log._followup_set({"activity_state": "skipped", "activity_info": self.env._("The customer does not want calls.")})
             else:
                 to_create[bool(stage.escalate)].append({
                     "res_model_id": partner_model,
@@ -496,7 +512,7 @@ class InvoiceFollowupLog(models.Model):
                     "user_id": user.id,
                     "date_deadline": today,
                 })
-                log.write({"activity_state": "sent", "activity_info": user.name})
+                log._followup_set({"activity_state": "sent", "activity_info": user.name})
         Activity = self.env["mail.activity"].sudo()
         if to_create[False]:
             Activity.with_context(mail_activity_quick_update=True).create(to_create[False])
@@ -539,16 +555,24 @@ class InvoiceFollowupLog(models.Model):
             Markup("").join(Markup("<li>%s</li>") % line for line in lines),
         )
 
+    def _followup_chatter_html(self):
+        """What the step did, with a link to it: its trace in the customer's chatter."""
+        self.ensure_one()
+        link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
+            self._name, self.id, self.env._("Open the follow-up step")
+        )
+        return self._followup_summary_html() + Markup("<p>%s</p>") % link
+
     def _log_in_chatters(self):
-        """A note on each step's customer (what was done) and invoices (one line),
-        with a link to the step; one query per model for all the steps."""
+        """The steps' traces: a note in the customer's chatter when no mail's
+        message holds it already, one line on each invoice (its form lists the
+        steps). One query per model for all the steps."""
         partner_bodies, move_bodies = {}, {}
         for log in self:
-            link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
-                self._name, log.id, self.env._("Open the follow-up step")
-            )
-            partner_bodies[log.partner_id.id] = log._followup_summary_html() + Markup("<p>%s</p>") % link
-            line = Markup("<p>%s %s</p>") % ("; ".join([log._followup_title()] + log._followup_channel_summary()), link)
+            if not log.mail_message_id:
+                partner_bodies[log.partner_id.id] = log._followup_chatter_html()
+            # without markup: a note costs about twice as much with a link to sanitize
+            line = Markup("<p>%s</p>") % "; ".join([log._followup_title()] + log._followup_channel_summary())
             move_bodies.update(dict.fromkeys(log.move_ids.ids, line))
         if partner_bodies:
             self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(partner_bodies)

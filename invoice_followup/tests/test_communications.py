@@ -179,6 +179,72 @@ class TestCommunications(FollowupCommon, HttpCase):
         self.assertIn("4,200.00", body)
         self.assertNotIn("Pay now", body)
 
+    def test_batch_rendering_matches_one_by_one(self):
+        """Scenario: the daily run renders one stage's mail for an Arabic and an
+        English customer together (the template compiled once for the batch).
+        Each gets exactly the mail it would get alone, in its own language."""
+        with freeze_time(TODAY):
+            ar_log = self._log(self.customer, self.stage_second, self.ar_late)
+            en_log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
+            other = self._log(self.customer_b, self.stage_second, self.en_late)
+            template = self.stage_second.mail_template_id
+            together = template._generate_template((ar_log | en_log | other).ids, ("subject", "body_html"))
+            for log in ar_log | en_log | other:
+                alone = self._render(log)
+                self.assertEqual(str(together[log.id]["body_html"]), str(alone["body_html"]))
+                self.assertEqual(together[log.id]["subject"], alone["subject"])
+        self.assertIn('dir="rtl"', str(together[ar_log.id]["body_html"]))
+        self.assertIn("Dear Northwind Ltd,", str(together[en_log.id]["body_html"]))
+        self.assertNotEqual(str(together[en_log.id]["body_html"]), str(together[ar_log.id]["body_html"]))
+
+    def test_formatted_amounts_and_dates_match_odoo(self):
+        """Scenario: the mails format their amounts and dates themselves (once per
+        mail, not per value): the result is Odoo's own formatting, in English
+        and in Arabic, for a currency written before and one written after."""
+        from odoo.tools import format_amount, format_date  # noqa: PLC0415
+
+        kwd = self.env.ref("base.KWD")
+        for lang in ("en_US", "ar_001"):
+            env = self.env(context=dict(self.env.context, lang=lang))
+            fdate, famount = env["invoice.followup.log"]._followup_formatters()
+            for currency in (self.company.currency_id, kwd):
+                for amount in (1234567.891, -42.5, 0.0):
+                    self.assertEqual(famount(amount, currency), format_amount(env, amount, currency))
+            self.assertEqual(fdate(TODAY), format_date(env, TODAY))
+            self.assertEqual(fdate(False), "")
+
+    def test_queued_mail_chatter_summary_and_notification(self):
+        """Scenario: the second reminder is executed for the English customer. The
+        customer's chatter holds the mail's message (subject, what the step did,
+        a link to the step; the customer as recipient, a 'ready' email
+        notification), so that the customer's reply lands there too; the queued
+        mail carries the whole content in the layout, with a one-line summary
+        as its preview text."""
+        with freeze_time(TODAY):
+            log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
+            log._execute_email()
+        message = log.mail_message_id
+        self.assertEqual(log.email_state, "sent")
+        self.assertEqual(log.email_info, self.customer_b.email_formatted)
+        self.assertEqual((message.model, message.res_id), ("res.partner", self.customer_b.id))
+        self.assertIn(message, self.customer_b.message_ids)
+        self.assertEqual(message.message_type, "comment")
+        self.assertIn("second payment reminder", message.subject)
+        self.assertIn("Follow-up step Second reminder for", message.body)
+        self.assertIn("Email: Sent", message.body)
+        self.assertIn(f'data-oe-id="{log.id}"', message.body)
+        self.assertEqual(message.partner_ids, self.customer_b)
+        notification = message.notification_ids
+        self.assertEqual(notification.res_partner_id, self.customer_b)
+        self.assertEqual((notification.notification_type, notification.notification_status), ("email", "ready"))
+        mail = notification.mail_mail_id
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recipient_ids, self.customer_b)
+        self.assertIn("within the next seven days", mail.body_html)
+        self.assertIn(self.en_recent.name, mail.body_html)
+        self.assertIn("2 invoice(s), $ 1,750.00 due", mail.body_html)
+        self.assertTrue(mail.reply_to)
+
     def test_sent_mail_uses_the_phone_friendly_layout_and_attaches_invoices(self):
         """Scenario: the final notice (attach invoices) is executed for the Arabic
         customer. The outgoing mail is wrapped in the follow-up layout (600px,

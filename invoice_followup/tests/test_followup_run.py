@@ -165,6 +165,69 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self._run()
             self.assertEqual(len(self._logs()), 1)
 
+    def test_batch_isolates_the_failing_customer(self):
+        """Scenario: six customers are due the first reminder in one batch; the
+        template breaks for the fourth one only. The batch is redone in halves:
+        that customer gets a failed log and keeps its stage, the five others get
+        their mail, SMS and log exactly once."""
+        self.stage_first.mail_template_id.subject = "{{ object.partner_id.comment.strip() }}"
+        partners = self.env["res.partner"].create([{
+            "name": f"Customer {index}",
+            "email": f"customer{index}@example.com",
+            "mobile": f"+966 50 123 456{index}",
+            "comment": False if index == 3 else "Dear customer",
+        } for index in range(6)])
+        with freeze_time(TODAY):
+            moves = {partner: self._invoice(partner=partner, days_late=5) for partner in partners}
+            self._run()
+        logs = self.Log.search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(logs), 6)
+        failed = logs.filtered(lambda log: log.state == "failed")
+        self.assertEqual(failed.partner_id, partners[3])
+        self.assertIn("strip", failed.error)
+        self.assertFalse(moves[partners[3]].followup_stage_id)
+        for partner in partners - partners[3]:
+            self.assertEqual(moves[partner].followup_stage_id, self.stage_first)
+            self.assertEqual(len(self._mails(partner)), 1)
+            self.assertEqual(len(self._sms(partner)), 1)
+        self.assertFalse(self._mails(partners[3]) or self._sms(partners[3]))
+
+    def test_blacklisted_number_is_recorded(self):
+        """Scenario: the customer's mobile number is on Odoo's SMS blacklist: the
+        first reminder's SMS is cancelled and the step records it as failed,
+        with the reason; the mail goes out."""
+        self.env["phone.blacklist"].sudo().add("+966501234567")
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._run()
+        log = self._logs()
+        self.assertEqual(log.email_state, "sent")
+        self.assertEqual(log.sms_state, "failed")
+        self.assertEqual(log.sms_info, "Blacklisted")
+        self.assertEqual(self._sms().state, "canceled")
+
+    def test_activities_for_the_responsible_without_a_mail_each(self):
+        """Scenario: the customer has a follow-up responsible when the second
+        reminder is due: the run gives the responsible a call activity on the
+        customer, without an assignment mail (the activities are in their list
+        every morning), and the step links the SMS it logged."""
+        accountant = self.env["res.users"].create({
+            "name": "Omar Accountant", "login": "omar_acc", "email": "omar@company.example.com",
+            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
+        })
+        self.customer.with_company(self.company).followup_responsible_id = accountant
+        with freeze_time(TODAY):
+            self._invoice(days_late=20)
+            self._run()
+        log = self._logs()
+        self.assertEqual((log.activity_state, log.activity_info), ("sent", "Omar Accountant"))
+        activity = self.customer.activity_ids
+        self.assertEqual(activity.user_id, accountant)
+        self.assertEqual(activity.date_deadline, TODAY)
+        self.assertFalse(self._mails(accountant.partner_id))
+        self.assertEqual(log.sms_message_id.message_type, "sms")
+        self.assertEqual(log.sms_message_id.res_id, log.id)
+
     def test_foreign_currency_invoice(self):
         """Scenario: a customer is invoiced in EUR while the company keeps its
         books in another currency: the mail shows the EUR amount, the log the
