@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import ast
 import base64
 import logging
 from collections import defaultdict
@@ -6,10 +7,12 @@ from collections import defaultdict
 import babel.dates
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools.image import image_data_uri
 from odoo.tools.mail import is_html_empty
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
+
+from odoo.addons.base.models.res_lang import intersperse
 
 from ..tools.sms_segments import sms_segments
 
@@ -344,26 +347,26 @@ class InvoiceFollowupLog(models.Model):
             log._followup_set({"mail_message_id": mail.mail_message_id.id})
 
     def _followup_email_summary(self):
-        """One line for the step's chatter and the mail's preview text:
-        "3 invoices, 1,250.00 SAR due", in the context's language."""
+        """The mail's preview text: "3 invoice(s), 1,250.00 SAR due", in the
+        context's language."""
         self.ensure_one()
-        return Markup("<p>%s</p>") % self.env._(
+        return self.env._(
             "%(count)s invoice(s), %(amount)s due", count=len(self.move_ids), amount=self._get_followup_sms_amount()
         )
 
-    def _followup_render_email_layout(self, layout, body, summary, lang):
+    def _followup_render_email_layout(self, layout, body, preview, lang):
         """``body`` wrapped in the mail layout ``layout`` with the values
-        mail.thread's notification gives it; ``summary`` is the message's body
-        (the preview text). The body's links are already absolute."""
+        mail.thread's notification gives it; ``preview`` is the text mail
+        clients show next to the subject. The body's links are already absolute."""
         self.ensure_one()
         if not layout:
             return body
-        model = self.env["ir.model"]._get(self._name).with_context(lang=lang)
-        html = model.env["ir.qweb"]._render(layout, {
-            "message": self.env["mail.message"].sudo().new({"body": summary, "record_name": self.display_name}),
+        html = self.env["ir.qweb"].with_context(lang=lang)._render(layout, {
+            "message": self.env["mail.message"],
             "followup_body": body,
+            "followup_preview": preview,
             "subtype": self.env["mail.message.subtype"].sudo(),
-            "model_description": model.display_name,
+            "model_description": self._followup_model_description(lang),
             "record": self,
             "record_name": False,
             "subtitles": False,
@@ -375,6 +378,11 @@ class InvoiceFollowupLog(models.Model):
             "is_html_empty": is_html_empty,
         }, minimal_qcontext=True, raise_if_not_found=False)
         return html or body
+
+    @api.model
+    @tools.ormcache("lang")
+    def _followup_model_description(self, lang):
+        return self.env["ir.model"]._get(self._name).with_context(lang=lang).display_name
 
     def _followup_invoice_attachments(self):
         """The invoices' own PDFs: the one Odoo keeps, else rendered now."""
@@ -522,19 +530,28 @@ class InvoiceFollowupLog(models.Model):
     # ------------------------------------------------------------------
     # Traces
     # ------------------------------------------------------------------
+    @api.model
+    @tools.ormcache("self.env.lang")
+    def _followup_channel_labels(self):
+        """((channel label, state field, info field, {state: label}), ...) in the
+        context's language; looked up once, not for every step."""
+        return tuple(
+            (label, state_field, info_field, dict(self._fields[state_field]._description_selection(self.env)))
+            for label, state_field, info_field in (
+                (self.env._("Email"), "email_state", "email_info"),
+                (self.env._("SMS"), "sms_state", "sms_info"),
+                (self.env._("Letter"), "letter_state", "letter_info"),
+                (self.env._("Activity"), "activity_state", "activity_info"),
+            )
+        )
+
     def _followup_channel_summary(self):
         self.ensure_one()
         parts = []
-        for label, state_field, info_field in (
-            (self.env._("Email"), "email_state", "email_info"),
-            (self.env._("SMS"), "sms_state", "sms_info"),
-            (self.env._("Letter"), "letter_state", "letter_info"),
-            (self.env._("Activity"), "activity_state", "activity_info"),
-        ):
+        for label, state_field, info_field, states in self._followup_channel_labels():
             if self[state_field]:
-                state_label = dict(self._fields[state_field]._description_selection(self.env))[self[state_field]]
                 info = f" ({self[info_field]})" if self[info_field] else ""
-                parts.append(f"{label}: {state_label}{info}")
+                parts.append(f"{label}: {states[self[state_field]]}{info}")
         return parts
 
     def _followup_title(self):
@@ -565,15 +582,16 @@ class InvoiceFollowupLog(models.Model):
 
     def _log_in_chatters(self):
         """The steps' traces: a note in the customer's chatter when no mail's
-        message holds it already, one line on each invoice (its form lists the
-        steps). One query per model for all the steps."""
+        message holds it already; a line on each listed invoice when the company
+        wants it (the invoice's Follow-up tab lists its steps anyway). One query
+        per model for all the steps."""
         partner_bodies, move_bodies = {}, {}
         for log in self:
             if not log.mail_message_id:
                 partner_bodies[log.partner_id.id] = log._followup_chatter_html()
-            # without markup: a note costs about twice as much with a link to sanitize
-            line = Markup("<p>%s</p>") % "; ".join([log._followup_title()] + log._followup_channel_summary())
-            move_bodies.update(dict.fromkeys(log.move_ids.ids, line))
+            if log.company_id.followup_invoice_notes:
+                line = Markup("<p>%s</p>") % "; ".join([log._followup_title()] + log._followup_channel_summary())
+                move_bodies.update(dict.fromkeys(log.move_ids.ids, line))
         if partner_bodies:
             self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(partner_bodies)
         if move_bodies:
@@ -674,15 +692,18 @@ class InvoiceFollowupLog(models.Model):
         language, as odoo.tools.format_date / format_amount give them, with the
         language looked up once instead of at every value (a mail has many)."""
         lang = get_lang(self.env)
-        lang_record = self.env["res.lang"].browse(lang.id)
         locale = babel_locale_parse(lang.code)
         date_format = posix_to_ldml(lang.date_format, locale=locale)
+        grouping = ast.literal_eval(lang.grouping)
 
         def format_date(value):
             return babel.dates.format_date(value, format=date_format, locale=locale) if value else ""
 
         def format_amount(amount, currency):
-            number = lang_record.format(f"%.{currency.decimal_places}f", currency.round(amount), grouping=True)
+            # res.lang.format(), its grouping parsed once
+            parts = (f"%.{currency.decimal_places}f" % currency.round(amount)).split(".")
+            parts[0] = intersperse(parts[0], grouping, lang.thousands_sep or "")[0]
+            number = lang.decimal_point.join(parts)
             number = number.replace(" ", "\N{NO-BREAK SPACE}").replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
             if currency.position == "before":
                 return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{number}"

@@ -77,6 +77,12 @@ class ResCompany(models.Model):
         default=True,
         help="A customer who can be reached neither by email nor by SMS gets a letter to print.",
     )
+    followup_invoice_notes = fields.Boolean(
+        "Note Reminders on Invoices",
+        help="Also note each follow-up step in the chatter of every invoice it lists. "
+        "Without it, the step is in the customer's chatter and in each invoice's "
+        "Follow-up tab.",
+    )
     followup_weekday_ids = fields.Many2many(
         "invoice.followup.weekday",
         string="Sending Days",

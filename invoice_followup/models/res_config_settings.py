@@ -15,6 +15,9 @@ class ResConfigSettings(models.TransientModel):
     followup_letter_fallback = fields.Boolean(
         related="company_id.followup_letter_fallback", readonly=False
     )
+    followup_invoice_notes = fields.Boolean(
+        related="company_id.followup_invoice_notes", readonly=False
+    )
     followup_weekday_ids = fields.Many2many(
         related="company_id.followup_weekday_ids", readonly=False
     )

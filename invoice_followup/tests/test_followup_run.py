@@ -67,9 +67,39 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertEqual(sms.number, "+966501234567")
             self.assertEqual(sms.state, "outgoing")
             self.assertEqual(log.activity_state, "skipped")  # nobody responsible yet
-            # traces in both chatters
-            self.assertTrue(any(self.stage_second.name in b for b in self.customer.message_ids.mapped("body")))
-            self.assertTrue(any(self.stage_second.name in b for b in late.message_ids.mapped("body")))
+            # the customer's chatter holds the mail's message, saying what the step
+            # did; the invoices list the step in their Follow-up tab, and get no
+            # chatter note unless the company asks for it
+            message = log.mail_message_id
+            self.assertEqual((message.model, message.res_id), ("res.partner", self.customer.id))
+            self.assertIn(self.stage_second.name, message.body)
+            self.assertIn("SMS: Sent", message.body)
+            self.assertEqual(late.followup_log_ids, log)
+            self.assertFalse(any(self.stage_second.name in (b or "") for b in late.message_ids.mapped("body")))
+
+    def test_notes_on_invoices_when_the_company_wants_them(self):
+        """Scenario: the company asks for a note on every invoice of a reminder.
+        A customer with two overdue invoices gets the first reminder: each
+        invoice's chatter says which step went out and through which channels.
+        A customer without email gets its note in the customer's chatter."""
+        self.company.followup_invoice_notes = True
+        self.customer_b.email = False
+        with freeze_time(TODAY):
+            first = self._invoice(days_late=5)
+            second = self._invoice(days_late=6)
+            other = self._invoice(partner=self.customer_b, days_late=5)
+            self._run()
+        for move in first | second:
+            note = move.message_ids.filtered(lambda m: self.stage_first.name in (m.body or ""))
+            self.assertEqual(len(note), 1)
+            self.assertIn("Email: Sent", note.body)
+            self.assertIn("SMS: Sent", note.body)
+        log_b = self._logs(self.customer_b)
+        self.assertEqual(log_b.email_state, "skipped")
+        trace = self.customer_b.message_ids.filtered(lambda m: f'data-oe-id="{log_b.id}"' in (m.body or ""))
+        self.assertEqual(len(trace), 1)
+        self.assertIn("No email address.", trace.body)
+        self.assertTrue(other.message_ids.filtered(lambda m: self.stage_first.name in (m.body or "")))
 
     def test_reminder_goes_to_invoice_contact(self):
         """Scenario: the customer has an accounts-payable contact of type
