@@ -457,10 +457,11 @@ def worker_generate(db, addons_path, opts):
     return {"seconds": time.perf_counter() - start, "customers": len(plan), "invoices": len(rows)}
 
 
-def _ours_setup(env, email_only=False):
+def _ours_setup(env, email_only=False, invoice_notes=False):
     """Automatic run every day, the administrator responsible for the customers
     (activities), no PDF (no letters, no invoice PDFs in mails). ``email_only``:
-    no SMS and no activities either (the same work as OCA's one email level)."""
+    no SMS and no activities either (the same work as OCA's one email level).
+    ``invoice_notes``: the company setting that notes each step on every invoice."""
     from odoo import Command  # noqa: PLC0415
 
     company = env.company
@@ -468,6 +469,7 @@ def _ours_setup(env, email_only=False):
         "followup_weekday_ids": [Command.set(env["invoice.followup.weekday"].search([]).ids)],
         "followup_auto": True,
         "followup_responsible_id": env.ref("base.user_admin").id,
+        "followup_invoice_notes": invoice_notes,
     })
     stages = env["invoice.followup.stage"].search([("company_id", "=", company.id)])
     stages.write({"send_letter": False, "attach_invoices": False})
@@ -482,7 +484,7 @@ def worker_ours(db, addons_path, opts):
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        _ours_setup(env, email_only=opts.get("email_only"))
+        _ours_setup(env, email_only=opts.get("email_only"), invoice_notes=opts.get("invoice_notes"))
         env.flush_all()
         cr.commit()
         Move = env["account.move"]
@@ -514,6 +516,7 @@ def worker_ours(db, addons_path, opts):
             **measure.as_dict(),
             "customers": processed,
             "email_only": bool(opts.get("email_only")),
+            "invoice_notes": bool(opts.get("invoice_notes")),
             "due_customers": due_customers,
             "due_invoices": due_invoices,
             "invoices": len(logs.move_ids),
@@ -535,10 +538,10 @@ def worker_ours(db, addons_path, opts):
                 for fname in ("email_state", "sms_state", "letter_state", "activity_state")
             },
             "mails": env["mail.mail"].search_count(
-                [("id", ">", max_mail), ("model", "=", "invoice.followup.log")]
+                [("id", ">", max_mail), ("mail_message_id", "in", logs.mail_message_id.ids)]
             ),
             "other_mails": env["mail.mail"].search_count(
-                [("id", ">", max_mail), ("model", "!=", "invoice.followup.log")]
+                [("id", ">", max_mail), ("mail_message_id", "not in", logs.mail_message_id.ids)]
             ),
             "sms": env["sms.sms"].search_count([("id", ">", max_sms)]),
             "activities": env["mail.activity"].search_count([("id", ">", max_activity)]),
@@ -737,10 +740,13 @@ def print_report(args, ours, oca, probe, oca_version, timings):
         print("(OCA side skipped)")
     if ours:
         print()
-        print(f"ours ({'email only' if ours.get('email_only') else 'default channels, no PDF'}): "
+        setup = "email only" if ours.get("email_only") else "default channels, no PDF"
+        if ours.get("invoice_notes"):
+            setup += ", notes on invoices"
+        print(f"ours ({setup}): "
               f"steps by state {ours['step_states']}; by stage {ours['stages']}")
         print(f"ours: SMS queued {ours['sms']}; activities {ours['activities']} "
-              f"(+{ours['other_mails']} assignment mails to the responsible)")
+              f"(+{ours['other_mails']} other mails)")
         print(f"ours: channel outcomes {ours['channels']}")
         print(f"ours: due before the run {ours['due_customers']} customers / "
               f"{ours['due_invoices']} invoices")
@@ -787,6 +793,8 @@ def main(argv=None):
     parser.add_argument("--oca-refresh", action="store_true", help="download the OCA wheel again")
     parser.add_argument("--email-only", action="store_true",
                         help="our stages send the email only (no SMS, no activities), as OCA's level")
+    parser.add_argument("--invoice-notes", action="store_true",
+                        help="our company notes each step on every invoice too (setting, off by default)")
     parser.add_argument("--addons-dir", default=REPO_ROOT,
                         help="folder holding the invoice_followup to bench (default: this repository)")
     parser.add_argument("--profile", action="store_true",
@@ -846,7 +854,7 @@ def main(argv=None):
 
     say("measuring invoice_followup (_cron_invoice_followup)")
     ours = run_worker(
-        "ours", ours_db, ours_path, {"profile": args.profile, "email_only": args.email_only}, "ours.log"
+        "ours", ours_db, ours_path, {"profile": args.profile, "email_only": args.email_only, "invoice_notes": args.invoice_notes}, "ours.log"
     )
     say(f"ours: {ours['customers']} customers in {ours['seconds']:.1f}s")
     probe = None

@@ -151,13 +151,18 @@ class AccountMove(models.Model):
 
     def _followup_remaining_stages(self, stages):
         """Stages after the last one done that apply to this invoice."""
+        return stages.browse([rule.stage.id for rule in self._followup_remaining_rules(stages._followup_rules())])
+
+    def _followup_remaining_rules(self, rules):
+        """The rules (see invoice.followup.stage._followup_rules) of the stages
+        after the last one done that apply to this invoice."""
         self.ensure_one()
         done = self.followup_stage_id
         after = (done.sequence, done.id) if done else None
-        return stages.browse([
-            stage.id for stage in stages
-            if (after is None or (stage.sequence, stage.id) > after) and stage._applies_to(self)
-        ])
+        return [
+            rule for rule in rules
+            if (after is None or rule.key > after) and rule.applies_to(self)
+        ]
 
     @api.depends(
         "state",
@@ -171,14 +176,17 @@ class AccountMove(models.Model):
         "partner_id.commercial_partner_id.payment_risk_level",
     )
     def _compute_followup_next(self):
-        stages_by_company = self._followup_stages_by_company(self.company_id)
+        rules_by_company = {
+            company_id: stages._followup_rules()
+            for company_id, stages in self._followup_stages_by_company(self.company_id).items()
+        }
         for move in self:
-            next_stage = self.env["invoice.followup.stage"]
-            if move._followup_is_open():
-                remaining = move._followup_remaining_stages(stages_by_company[move.company_id.id])
-                next_stage = remaining[:1]
-            move.followup_next_stage_id = next_stage
-            move.followup_next_date = next_stage and next_stage._date_for(move)
+            remaining = (
+                move._followup_remaining_rules(rules_by_company.get(move.company_id.id, []))
+                if move._followup_is_open() else []
+            )
+            move.followup_next_stage_id = remaining[0].stage if remaining else False
+            move.followup_next_date = remaining[0].date_for(move) if remaining else False
 
     @api.depends(
         "followup_next_stage_id",
@@ -235,19 +243,20 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Engine
     # ------------------------------------------------------------------
-    def _followup_due_stage(self, stages, today, include_manual=False):
+    def _followup_due_stage(self, stages, today, include_manual=False, rules=None):
         """The most advanced stage due today or before for this invoice
         (catch-up: never a burst of every stage missed). Without
         ``include_manual`` (the daily run) it never reaches past the first
-        manual stage: that one waits for an accountant in the worklist."""
+        manual stage: that one waits for an accountant in the worklist.
+        ``rules``: stages._followup_rules(), when the caller has them."""
         self.ensure_one()
         due = self.env["invoice.followup.stage"]
-        for stage in self._followup_remaining_stages(stages):
-            if not include_manual and not stage.auto_execute:
+        for rule in self._followup_remaining_rules(stages._followup_rules() if rules is None else rules):
+            if not include_manual and not rule.auto_execute:
                 break
-            date = stage._date_for(self)
+            date = rule.date_for(self)
             if date and date <= today:
-                due = stage
+                due = rule.stage
         return due
 
     @api.model
@@ -407,11 +416,16 @@ class AccountMove(models.Model):
         steps = []
         stale = self.browse()
         groups = self.grouped(lambda m: (m.commercial_partner_id, m.company_id))
+        rules_by_company = {}
         for (partner, company), moves in groups.items():
             stages = stages_by_company[company.id]
+            if company.id not in rules_by_company:
+                rules_by_company[company.id] = stages._followup_rules()
             targets = {}
             for move in moves.filtered(lambda m: m._followup_is_open()):
-                move_stage = stage or move._followup_due_stage(stages, today, include_manual=force)
+                move_stage = stage or move._followup_due_stage(
+                    stages, today, include_manual=force, rules=rules_by_company[company.id]
+                )
                 if not move_stage and force:
                     move_stage = move.followup_next_stage_id
                 if move_stage:

@@ -1,8 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import namedtuple
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+
+class StageRule(namedtuple("StageRule", "stage key min_amount risk_codes auto_execute by_invoice_date offset")):
+    """What the follow-up schedule reads of a stage (see _followup_rules)."""
+
+    __slots__ = ()
+
+    def applies_to(self, move):
+        """Whether the stage applies to ``move`` (amount and risk filters)."""
+        if self.min_amount and move.amount_residual_signed < self.min_amount:
+            return False
+        return self.risk_codes is None or move.commercial_partner_id.payment_risk_level in self.risk_codes
+
+    def date_for(self, move):
+        """The day the stage falls due for ``move``."""
+        ref = move.invoice_date if self.by_invoice_date else move.followup_date_due
+        return ref and ref + self.offset
 
 
 class InvoiceFollowupStage(models.Model):
@@ -120,25 +138,21 @@ class InvoiceFollowupStage(models.Model):
                     "%(ref)s - %(days)s days", ref=ref, days=-stage.offset_days
                 )
 
-    def _date_for(self, move):
-        """The day this stage falls due for ``move``."""
-        self.ensure_one()
-        ref = (
-            move.invoice_date
-            if self.date_reference == "invoice_date"
-            else move.followup_date_due
-        )
-        return ref and ref + timedelta(days=self.offset_days)
-
-    def _applies_to(self, move):
-        """Whether this stage applies to ``move`` (amount and risk filters)."""
-        self.ensure_one()
-        if self.min_amount and move.amount_residual_signed < self.min_amount:
-            return False
-        if self.risk_level_ids:
-            level = move.commercial_partner_id.payment_risk_level
-            return level in self.risk_level_ids.mapped("code")
-        return True
+    def _followup_rules(self):
+        """The schedule's view of these stages, read once for loops over many
+        invoices: [StageRule], in the order of ``self``."""
+        return [
+            StageRule(
+                stage,
+                (stage.sequence, stage.id),
+                stage.min_amount,
+                frozenset(stage.risk_level_ids.mapped("code")) if stage.risk_level_ids else None,
+                stage.auto_execute,
+                stage.date_reference == "invoice_date",
+                timedelta(days=stage.offset_days),
+            )
+            for stage in self
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):
