@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -7,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 FOLLOWUP_MOVE_TYPES = ("out_invoice", "out_receipt")
 PAUSE_REASONS = [
@@ -266,32 +266,25 @@ class AccountMove(models.Model):
         Outside a cron: every due customer, then return."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 250)
+            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 500)
         )
         self._invoice_followup_release_pauses()
-        total_done = 0
-        seen = set()
-        while True:
-            work = self._invoice_followup_due_work()
-            partners = [pid for pid in work if pid not in seen]
-            if not partners:
-                self.env["ir.cron"]._notify_progress(done=total_done, remaining=0)
-                return total_done
-            batch = partners[:batch_size]
-            seen.update(batch)
+        work = self._invoice_followup_due_work()
+        partners = list(work)
+        batches = [partners[i:i + batch_size] for i in range(0, len(partners), batch_size)]
+        for batch in batches[:1] if in_cron else batches:
             # the daily run acts for every company, as the system
             moves = self.sudo().browse([move_id for partner_id in batch for move_id in work[partner_id]])
             for company, company_moves in moves.grouped("company_id").items():
                 company_moves.with_company(company)._invoice_followup_run(run_by="cron")
-            total_done += len(batch)
             if in_cron:
-                self.env["ir.cron"]._notify_progress(
-                    done=len(batch), remaining=len(partners) - len(batch)
-                )
-                return total_done
+                self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(partners) - len(batch))
+                return len(batch)
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()
             self.env.invalidate_all()
+        self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
+        return len(partners)
 
     @api.model
     def _invoice_followup_release_pauses(self):
@@ -462,13 +455,19 @@ class AccountMove(models.Model):
             ).write({"followup_stage_id": move_stage.id, "followup_last_date": today})
 
     def _invoice_followup_ensure_tokens(self):
-        """Give the invoices that have none their portal access token, in one
-        UPDATE: get_portal_url() in the templates would call account.move.write()
-        (which resynchronises the journal items) once per invoice."""
+        """Give the invoices that have none their portal access token (a UUID,
+        as portal.mixin makes them), in one UPDATE: get_portal_url() in the
+        templates would call account.move.write() (which resynchronises the
+        journal items) once per invoice."""
         missing = self.filtered(lambda m: not m.access_token)
         if missing:
-            missing.sudo()._write_multi([{"access_token": str(uuid.uuid4())} for _move in missing])
-            missing.invalidate_recordset(["access_token", "write_date", "write_uid"])
+            missing.flush_recordset(["access_token"])
+            self.env.execute_query(SQL(
+                "UPDATE account_move SET access_token = gen_random_uuid()::text"
+                " WHERE id IN %s AND access_token IS NULL",
+                tuple(missing.ids),
+            ))
+            missing.invalidate_recordset(["access_token"])
 
     # ------------------------------------------------------------------
     # Actions
