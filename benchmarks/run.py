@@ -853,9 +853,10 @@ def main(argv=None):
         db_vacuum_analyze(oca_db)
 
     say("measuring invoice_followup (_cron_invoice_followup)")
-    ours = run_worker(
-        "ours", ours_db, ours_path, {"profile": args.profile, "email_only": args.email_only, "invoice_notes": args.invoice_notes}, "ours.log"
-    )
+    ours_options = {
+        "profile": args.profile, "email_only": args.email_only, "invoice_notes": args.invoice_notes,
+    }
+    ours = run_worker("ours", ours_db, ours_path, ours_options, "ours.log")
     say(f"ours: {ours['customers']} customers in {ours['seconds']:.1f}s")
     probe = None
     if not args.skip_probe:

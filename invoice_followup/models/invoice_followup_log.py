@@ -185,7 +185,8 @@ class InvoiceFollowupLog(models.Model):
     @api.model
     def _followup_open_credit(self, partner, company):
         """Unapplied credit notes and payments on the customer's receivable."""
-        return self._followup_open_credits(partner.commercial_partner_id, company)[partner.commercial_partner_id.id, company.id]
+        partner = partner.commercial_partner_id
+        return self._followup_open_credits(partner, company)[partner.id, company.id]
 
     @api.model
     def _followup_open_credits(self, partners, companies):
@@ -343,7 +344,7 @@ class InvoiceFollowupLog(models.Model):
             for mail in mails
             for partner in mail.recipient_ids
         ])
-        for log, mail in zip(self, mails):
+        for log, mail in zip(self, mails, strict=True):
             log._followup_set({"mail_message_id": mail.mail_message_id.id})
 
     def _followup_email_summary(self):
@@ -446,7 +447,7 @@ class InvoiceFollowupLog(models.Model):
                 ("model", "=", self._name), ("res_id", "in", logs.ids), ("message_type", "=", "sms"),
             ]).grouped("res_id")
             failures = dict(self.env["sms.sms"]._fields["failure_type"]._description_selection(self.env))
-            for log, sms in zip(logs, sms_all):
+            for log, sms in zip(logs, sms_all, strict=True):
                 if sms.state == "outgoing":
                     values = {"sms_state": "sent", "sms_info": sms.number}
                 else:
