@@ -244,6 +244,10 @@ class TestCommunications(FollowupCommon, HttpCase):
         self.assertIn(self.en_recent.name, mail.body_html)
         self.assertIn("2 invoice(s), $ 1,750.00 due", mail.body_html)
         self.assertTrue(mail.reply_to)
+        # the mail queue sends it like any notification (the test mode captures SMTP)
+        mail.send(raise_exception=True)
+        self.assertEqual(mail.state, "sent")
+        self.assertEqual(notification.notification_status, "sent")
 
     def test_sent_mail_uses_the_phone_friendly_layout_and_attaches_invoices(self):
         """Scenario: the final notice (attach invoices) is executed for the Arabic
