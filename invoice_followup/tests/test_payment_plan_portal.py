@@ -63,6 +63,51 @@ class TestPaymentPlanPortal(FollowupCommon, HttpCase):
                       allow_redirects=False)
         self.assertEqual(self.plan.state, "cancelled")
 
+    def test_decline_with_token_and_wrong_token_refused(self):
+        """Scenario: a visitor without a login posts a decision with a wrong token:
+        refused, nothing changes. With the mail's token the customer declines:
+        the plan is cancelled."""
+        csrf = self._csrf(self.plan.get_portal_url())
+        refused = self.url_open(f"/my/payment_plans/{self.plan.id}/decline", data={
+            "csrf_token": csrf, "access_token": "not-the-token",
+        }, allow_redirects=False)
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(self.plan.state, "proposed")
+        response = self.url_open(f"/my/payment_plans/{self.plan.id}/decline", data={
+            "csrf_token": csrf, "access_token": self.plan.access_token,
+        }, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.plan.state, "cancelled")
+
+    def test_accept_and_request_when_logged_in(self):
+        """Scenario: a portal user of the customer accepts the proposed plan
+        without any token (its login is enough); later, with no plan running,
+        it requests a new one from its own statement, again without a token.
+        A pid of another customer is refused."""
+        user = new_test_user(self.env, "gulf_plan_accept", groups="base.group_portal",
+                             partner_id=self.customer.id)
+        self.authenticate(user.login, user.login)
+        csrf = self._csrf(f"/my/payment_plans/{self.plan.id}")
+        self.url_open(f"/my/payment_plans/{self.plan.id}/accept", data={
+            "csrf_token": csrf, "name": "Omar Al-Harbi",
+        }, allow_redirects=False)
+        self.assertEqual(self.plan.state, "active")
+        self.assertEqual(self.plan.accepted_by, "Omar Al-Harbi")
+        self.plan.action_cancel()
+        other = self.url_open(f"/my/payment_plans/request?pid={self.customer_b.id}&instalments=2",
+                              allow_redirects=False)
+        self.assertNotEqual(other.status_code, 200)
+        preview = self.url_open("/my/payment_plans/request?instalments=3")
+        self.assertIn("300.00", preview.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', preview.text).group(1)
+        response = self.url_open("/my/payment_plans/request", data={
+            "csrf_token": csrf, "instalments": "3",
+        }, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        plan = self.env["invoice.payment.plan"].search([("partner_id", "=", self.customer.id),
+                                                        ("origin", "=", "customer")])
+        self.assertEqual((plan.state, len(plan.line_ids)), ("proposed", 3))
+
     def test_other_customer_refused(self):
         """Scenario: plan B is opened with plan A's token, and by a logged-in user
         of customer A: both refused, plan B unchanged."""
