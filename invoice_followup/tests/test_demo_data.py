@@ -9,6 +9,7 @@ database freshly created by ``make test`` it is today.
 
 import re
 from datetime import timezone
+from itertools import pairwise
 
 import phonenumbers
 
@@ -292,6 +293,23 @@ class TestDemoData(TransactionCase):
         self.assertEqual(
             self.ref("invoice_al_safa_overdue_120_demo").commercial_partner_id, customer
         )
+
+    def test_proposed_payment_plan(self):
+        """Al Noor has a payment plan proposed for its invoice 35 days late, made
+        with the accountant's wizard: three monthly instalments that add up to
+        the amount due, waiting for the customer's acceptance in the portal.
+        Until then the invoice's follow-up goes on."""
+        customer = self.ref("partner_al_noor_demo")
+        invoice = self.ref("invoice_al_noor_overdue_35_demo")
+        plan = self.env["invoice.payment.plan"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(plan.state, "proposed")
+        self.assertEqual(plan.move_ids, invoice)
+        self.assertEqual(len(plan.line_ids), 3)
+        total = sum(plan.line_ids.mapped("amount"))
+        self.assertEqual(plan.currency_id.compare_amounts(total, invoice.amount_residual), 0)
+        dates = plan.line_ids.sorted("date_due").mapped("date_due")
+        self.assertTrue(all(28 <= (later - earlier).days <= 31 for earlier, later in pairwise(dates)))
+        self.assertFalse(invoice.followup_pause_reason)
 
     def test_excluded_customer(self):
         """Desert Rose Hospitality is excluded from follow-up although it has an
