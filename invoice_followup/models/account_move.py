@@ -149,6 +149,16 @@ class AccountMove(models.Model):
             by_company[stage.company_id.id] |= stage
         return by_company
 
+    @api.model
+    def _followup_rules_by_company(self, companies):
+        """{company id: its stages' rules (invoice.followup.stage._followup_rules)}."""
+        rules = defaultdict(list)
+        rules.update(
+            (company_id, stages._followup_rules())
+            for company_id, stages in self._followup_stages_by_company(companies).items()
+        )
+        return rules
+
     def _followup_remaining_stages(self, stages):
         """Stages after the last one done that apply to this invoice."""
         return stages.browse([rule.stage.id for rule in self._followup_remaining_rules(stages._followup_rules())])
@@ -176,13 +186,10 @@ class AccountMove(models.Model):
         "partner_id.commercial_partner_id.payment_risk_level",
     )
     def _compute_followup_next(self):
-        rules_by_company = {
-            company_id: stages._followup_rules()
-            for company_id, stages in self._followup_stages_by_company(self.company_id).items()
-        }
+        rules_by_company = self._followup_rules_by_company(self.company_id)
         for move in self:
             remaining = (
-                move._followup_remaining_rules(rules_by_company.get(move.company_id.id, []))
+                move._followup_remaining_rules(rules_by_company[move.company_id.id])
                 if move._followup_is_open() else []
             )
             move.followup_next_stage_id = remaining[0].stage if remaining else False
@@ -243,15 +250,15 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Engine
     # ------------------------------------------------------------------
-    def _followup_due_stage(self, stages, today, include_manual=False, rules=None):
-        """The most advanced stage due today or before for this invoice
-        (catch-up: never a burst of every stage missed). Without
-        ``include_manual`` (the daily run) it never reaches past the first
-        manual stage: that one waits for an accountant in the worklist.
-        ``rules``: stages._followup_rules(), when the caller has them."""
+    def _followup_due_stage(self, rules, today, include_manual=False):
+        """The most advanced stage due today or before for this invoice, among
+        the stages of ``rules`` (invoice.followup.stage._followup_rules); catch-up:
+        never a burst of every stage missed. Without ``include_manual`` (the
+        daily run) it never reaches past the first manual stage: that one waits
+        for an accountant in the worklist."""
         self.ensure_one()
         due = self.env["invoice.followup.stage"]
-        for rule in self._followup_remaining_rules(stages._followup_rules() if rules is None else rules):
+        for rule in self._followup_remaining_rules(rules):
             if not include_manual and not rule.auto_execute:
                 break
             date = rule.date_for(self)
@@ -405,19 +412,15 @@ class AccountMove(models.Model):
         """[{'partner', 'company', 'stage', 'targets': {invoice: its stage}}], one
         per customer and company of ``self`` that has a step due."""
         today = fields.Date.context_today(self)
-        stages_by_company = self._followup_stages_by_company(self.company_id)
+        rules_by_company = self._followup_rules_by_company(self.company_id)
         steps = []
         stale = self.browse()
         groups = self.grouped(lambda m: (m.commercial_partner_id, m.company_id))
-        rules_by_company = {}
         for (partner, company), moves in groups.items():
-            stages = stages_by_company[company.id]
-            if company.id not in rules_by_company:
-                rules_by_company[company.id] = stages._followup_rules()
             targets = {}
             for move in moves.filtered(lambda m: m._followup_is_open()):
                 move_stage = stage or move._followup_due_stage(
-                    stages, today, include_manual=force, rules=rules_by_company[company.id]
+                    rules_by_company[company.id], today, include_manual=force
                 )
                 if not move_stage and force:
                     move_stage = move.followup_next_stage_id
@@ -472,6 +475,13 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    @api.model
+    def _followup_context_invoices(self):
+        """The invoices a follow-up wizard is opened on (the action's selection)."""
+        if self.env.context.get("active_model") != "account.move":
+            return self.browse()
+        return self.browse(self.env.context.get("active_ids", []))
+
     def action_followup_send_now(self):
         """Send the follow-up of the selected invoices now, customer by customer."""
         self.check_access("write")

@@ -45,8 +45,8 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
         )
         today = fields.Date.context_today(self)
         company = self.env.company
-        stages = moves._followup_stages_by_company(company)[company.id]
-        targets = [m._followup_due_stage(stages, today, include_manual=True) or m.followup_next_stage_id for m in moves]
+        rules = moves._followup_rules_by_company(company)[company.id]
+        targets = [m._followup_due_stage(rules, today, include_manual=True) or m.followup_next_stage_id for m in moves]
         targets = [s for s in targets if s]
         if not targets:
             raise UserError(self.env._("No follow-up step is planned for this customer."))
