@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..models.account_move import PAUSE_REASONS
@@ -12,7 +12,11 @@ class InvoiceFollowupPauseWizard(models.TransientModel):
     _description = "Pause Follow-up"
 
     partner_ids = fields.Many2many("res.partner", string="Customers")
-    move_ids = fields.Many2many("account.move", string="Invoices")
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        default=lambda self: self.env["account.move"]._followup_context_invoices(),
+    )
     reason = fields.Selection(
         [r for r in PAUSE_REASONS if r[0] in ("manual", "dispute", "promise")],
         required=True,
@@ -22,13 +26,6 @@ class InvoiceFollowupPauseWizard(models.TransientModel):
         "Until", help="Follow-up resumes the day after. Empty: until someone resumes it."
     )
     note = fields.Text()
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "account.move" and "move_ids" in fields_list:
-            values["move_ids"] = [fields.Command.set(self.env.context.get("active_ids", []))]
-        return values
 
     def action_apply(self):
         self.ensure_one()

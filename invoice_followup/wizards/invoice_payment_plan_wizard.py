@@ -12,7 +12,12 @@ class InvoicePaymentPlanWizard(models.TransientModel):
     _name = "invoice.payment.plan.wizard"
     _description = "Create Payment Plan"
 
-    move_ids = fields.Many2many("account.move", string="Invoices", required=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        required=True,
+        default=lambda self: self.env["account.move"]._followup_context_invoices(),
+    )
     instalment_count = fields.Integer("Instalments", default=3)
     frequency = fields.Selection(
         [("weekly", "Weekly"), ("monthly", "Monthly"), ("custom", "Custom dates")],
@@ -26,13 +31,6 @@ class InvoicePaymentPlanWizard(models.TransientModel):
     )
     down_payment = fields.Float("Down Payment", digits=0)
     schedule_preview = fields.Html(compute="_compute_schedule_preview", sanitize=False)
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "account.move" and "move_ids" in fields_list:
-            values["move_ids"] = [fields.Command.set(self.env.context.get("active_ids", []))]
-        return values
 
     def _custom_dates(self):
         if self.frequency != "custom":
