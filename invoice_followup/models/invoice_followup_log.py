@@ -300,7 +300,8 @@ class InvoiceFollowupLog(models.Model):
             values = rendered[log.id]
             lang = langs.get(log.id) or self.env.lang
             recipients = Partner.browse(values.get("partner_ids") or log.recipient_id.ids)
-            log._followup_set({"email_info": ", ".join(recipients.mapped("email_formatted"))})
+            if recipients != log.recipient_id:  # the template adds or changes recipients
+                log._followup_set({"email_info": ", ".join(recipients.mapped("email_formatted"))})
             attachments = log._followup_invoice_attachments() if log.stage_id.attach_invoices else []
             body = values.get("body_html") or ""
             mail_values.append({
