@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
 from datetime import date, timedelta
 
 from odoo import Command
@@ -7,6 +8,11 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 # A Wednesday: every test moves time from here with freezegun.
 TODAY = date(2026, 3, 4)
+
+
+def csrf_token_of(html):
+    """The CSRF token of the (first) form of a portal page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 class FollowupCommon(AccountTestInvoicingCommon):

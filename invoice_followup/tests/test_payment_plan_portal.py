@@ -1,11 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import re
 from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import FollowupCommon
+from .common import FollowupCommon, csrf_token_of
 
 
 @tagged("post_install", "-at_install")
@@ -30,7 +29,7 @@ class TestPaymentPlanPortal(FollowupCommon, HttpCase):
     def _csrf(self, url):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
-        return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+        return csrf_token_of(response.text)
 
     def test_accept_with_token(self):
         """Scenario: the customer opens the plan from the proposal mail, sees the
@@ -99,7 +98,7 @@ class TestPaymentPlanPortal(FollowupCommon, HttpCase):
         self.assertNotEqual(other.status_code, 200)
         preview = self.url_open("/my/payment_plans/request?instalments=3")
         self.assertIn("300.00", preview.text)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', preview.text).group(1)
+        csrf = csrf_token_of(preview.text)
         response = self.url_open("/my/payment_plans/request", data={
             "csrf_token": csrf, "instalments": "3",
         }, allow_redirects=False)
@@ -164,7 +163,7 @@ class TestPaymentPlanPortal(FollowupCommon, HttpCase):
         query = f"pid={self.customer.id}&access_token={token}"
         preview = self.url_open(f"/my/payment_plans/request?{query}&instalments=4")
         self.assertIn("225.00", preview.text)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', preview.text).group(1)
+        csrf = csrf_token_of(preview.text)
         response = self.url_open("/my/payment_plans/request", data={
             "csrf_token": csrf, "pid": self.customer.id, "access_token": token, "instalments": "4",
         }, allow_redirects=False)

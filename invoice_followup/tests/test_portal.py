@@ -1,13 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import re
 from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import FollowupCommon
+from .common import FollowupCommon, csrf_token_of
 
 
 @tagged("post_install", "-at_install")
@@ -34,7 +33,7 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
     def _csrf(self, url):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200, response.text[:500])
-        return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+        return csrf_token_of(response.text)
 
     def _post(self, move, action, data, token=True):
         token_value = move._portal_ensure_token() if token else ""
