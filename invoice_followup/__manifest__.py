@@ -4,7 +4,7 @@
     "name": "Invoice Follow-up",
     "summary": "Polite, multi-channel customer follow-up after invoicing: "
     "receipt checks, reminders by email, SMS and letter, escalation, worklist",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-followup/invoice_followup",
     "author": "invoice_followup contributors",
@@ -12,7 +12,7 @@
     "application": False,
     "installable": True,
     "depends": ["account_payment", "sms"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "openupgradelib"]},
     "data": [
         "security/invoice_followup_security.xml",
         "security/ir.model.access.csv",
@@ -24,6 +24,7 @@
         "data/ir_cron_data.xml",
         "data/invoice_payment_plan_data.xml",
         "data/mail_template_payment_plan_data.xml",
+        "data/mail_template_new_link_data.xml",
         "report/invoice_followup_letter_report.xml",
         "report/invoice_payment_plan_report.xml",
         "wizards/invoice_followup_wizard_views.xml",
@@ -44,4 +45,5 @@
     },
     "demo": ["demo/invoice_followup_demo.xml"],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -3,16 +3,28 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.urls import url_encode
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
-from .portal import followup_partner
+from ..tools.portal_input import parse_count
+from .access import followup_partner, followup_plan, parse_id, use_customer_language
+from .portal import FollowupPortal, error_text
+
+_lt = LazyTranslate(__name__)
+
+# The only texts a banner shows: chosen by a code in the URL, never taken from it.
+PLAN_MESSAGES = {
+    "accepted": _lt("Thank you: your payment plan is active."),
+    "declined": _lt("You declined the plan; we will contact you."),
+    "requested": _lt("Your request was sent: an accountant will review it."),
+}
 
 
-class PaymentPlanPortal(PortalAccount, PaymentPortal):
+class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
     """Payment plans in the portal: list, schedule, accept or decline, pay the
     next instalment online, request a plan from the statement."""
 
@@ -27,40 +39,25 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
         return values
 
     def _plan_check_access(self, plan_id, access_token):
-        return self._document_check_access("invoice.payment.plan", plan_id, access_token)
+        try:
+            return followup_plan(plan_id, access_token)
+        except Forbidden as error:
+            raise MissingError(request.env._("This document does not exist.")) from error
 
     def _plan_redirect(self, plan, access_token, **params):
         if access_token:
             params["access_token"] = access_token
         return request.redirect(plan.access_url + ("?" + url_encode(params) if params else ""))
 
-    @http.route("/my/payment_plans", type="http", auth="user", website=True)
-    def portal_my_payment_plans(self, **kw):
-        plans = request.env["invoice.payment.plan"].search(
-            [("state", "in", ("proposed", "active", "broken", "done"))]
-        )
+    def _plan_page(self, plan, access_token, done=None, error=None, status=200):
+        use_customer_language(plan.partner_id)
         values = self._prepare_portal_layout_values()
-        values.update({"plans": plans, "page_name": "payment_plans"})
-        return request.render("invoice_followup.portal_my_payment_plans", values)
-
-    @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
-    def portal_payment_plan(self, plan_id, access_token=None, report_type=None, download=False,
-                            message=None, error=None, **kw):
-        try:
-            plan = self._plan_check_access(plan_id, access_token)
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        if report_type in ("html", "pdf", "text"):
-            return self._show_report(plan, report_type, "invoice_followup.action_report_payment_plan",
-                                     download=download)
-        if request.env.user._is_public() and plan.partner_id.lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=plan.partner_id.lang)
-        values = self._prepare_portal_layout_values()
+        message = PLAN_MESSAGES.get(done or "")
         values.update({
             "plan": plan,
             "page_name": "payment_plan",
             "access_token": access_token,
-            "message": message,
+            "message": str(message) if message else None,
             "error": error,
         })
         line = plan.next_line_id
@@ -80,7 +77,27 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
                 },
                 access_token=access_token,
             ))
-        return request.render("invoice_followup.portal_payment_plan_page", values)
+        return request.render("invoice_followup.portal_payment_plan_page", values, status=status)
+
+    @http.route("/my/payment_plans", type="http", auth="user", website=True)
+    def portal_my_payment_plans(self, **kw):
+        plans = request.env["invoice.payment.plan"].search(
+            [("state", "in", ("proposed", "active", "broken", "done"))]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update({"plans": plans, "page_name": "payment_plans"})
+        return request.render("invoice_followup.portal_my_payment_plans", values)
+
+    @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
+    def portal_payment_plan(self, plan_id, access_token=None, report_type=None, download=False, done=None, **kw):
+        try:
+            plan = self._plan_check_access(plan_id, access_token)
+        except MissingError:
+            return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            return self._show_report(plan, report_type, "invoice_followup.action_report_payment_plan",
+                                     download=download)
+        return self._plan_page(plan, access_token, done=done)
 
     @http.route("/my/payment_plans/<int:plan_id>/<string:decision>", type="http", auth="public",
                 website=True, methods=["POST"])
@@ -89,18 +106,17 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
             return request.not_found()
         try:
             plan = self._plan_check_access(plan_id, access_token)
-        except (AccessError, MissingError):
-            raise Forbidden()
+        except MissingError:
+            raise Forbidden() from None
         try:
-            if decision == "accept":
-                plan._action_accept(name)
-                message = request.env._("Thank you: your payment plan is active.")
-            else:
-                plan._action_decline(name)
-                message = request.env._("You declined the plan; we will contact you.")
+            with request.env.cr.savepoint():
+                if decision == "accept":
+                    plan._action_accept((name or "")[:128])
+                else:
+                    plan._action_decline((name or "")[:128])
         except (UserError, ValidationError) as error:
-            return self._plan_redirect(plan, access_token, error=error.args[0])
-        return self._plan_redirect(plan, access_token, message=message)
+            return self._plan_page(plan, access_token, error=error_text(error), status=400)
+        return self._plan_redirect(plan, access_token, done="accepted" if decision == "accept" else "declined")
 
     @http.route("/my/payment_plans/<int:plan_id>/transaction", type="json", auth="public")
     def portal_payment_plan_transaction(self, plan_id, access_token=None, **kwargs):
@@ -108,7 +124,7 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
         amount (computed here, never taken from the browser)."""
         try:
             plan = self._plan_check_access(plan_id, access_token)
-        except (AccessError, MissingError) as error:
+        except MissingError as error:
             raise ValidationError(request.env._("The access token is invalid.")) from error
         line = plan.next_line_id
         if plan.state not in ("active", "broken") or not line:
@@ -126,13 +142,12 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
     def portal_followup_pay_overdue(self, pid=None, access_token=None, currency_id=None, **kw):
         try:
             partner = followup_partner(pid, access_token)
-            moves = partner._followup_overdue_moves(int(currency_id) if currency_id else None)
-        except Forbidden:
-            return request.redirect("/web/login?redirect=/my/followup")
-        except (UserError, ValueError) as error:
-            query = {"pid": partner.id, "access_token": access_token} if access_token else {}
-            query["error"] = error.args[0] if error.args else str(error)
-            return request.redirect("/my/followup?" + url_encode(query))
+        except Forbidden as error:
+            return self._followup_refused(error)
+        try:
+            moves = partner._followup_overdue_moves(parse_id(currency_id) if currency_id else None)
+        except UserError as error:
+            return self._followup_statement_page(partner, access_token, error=error_text(error), status=400)
         amount = sum(moves.mapped("amount_residual"))
         query = url_encode({"pid": partner.id, "access_token": access_token}) if access_token else ""
         values = self._prepare_portal_layout_values()
@@ -180,21 +195,28 @@ class PaymentPlanPortal(PortalAccount, PaymentPortal):
     def portal_payment_plan_request(self, pid=None, access_token=None, instalments=None, currency_id=None, **post):
         try:
             partner = followup_partner(pid, access_token)
-        except Forbidden:
-            return request.redirect("/web/login?redirect=/my/payment_plans/request")
+        except Forbidden as error:
+            return self._followup_refused(error)
+        use_customer_language(partner)
         query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+        pending = partner._payment_plan_pending_request()
+        if pending and request.httprequest.method == "GET":
+            # one request at a time: the customer sees the one waiting
+            pending._portal_ensure_token()
+            return self._plan_redirect(pending, pending.access_token)
         try:
-            count = int(instalments or 0) or None
-            currency = int(currency_id) if currency_id else None
+            count = parse_count(request.env, instalments)
+            currency = parse_id(currency_id) if currency_id else None
             if request.httprequest.method == "POST":
-                plan = partner._payment_plan_request(count, currency)
-                plan._portal_ensure_token()
-                return self._plan_redirect(plan, plan.access_token, message=request.env._(
-                    "Your request was sent: an accountant will review it.") if plan.state == "draft" else None)
+                with request.env.cr.savepoint():
+                    partner._followup_count_answer()
+                    plan = partner._payment_plan_request(count, currency)
+                    plan._portal_ensure_token()
+                return self._plan_redirect(plan, plan.access_token, **({"done": "requested"} if plan.state == "draft" else {}))
             preview = partner._payment_plan_request_preview(count, currency)
             error = None
-        except (UserError, ValidationError, ValueError) as exc:
-            preview, error = None, (exc.args[0] if exc.args else str(exc))
+        except (UserError, ValidationError) as exc:
+            preview, error = None, error_text(exc)
         values = self._prepare_portal_layout_values()
         values.update({
             "partner": partner, "preview": preview, "error": error, "query": query,

@@ -3,59 +3,51 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.urls import url_encode
 
 from odoo import fields, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
-from odoo.tools import consteq
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..tools.portal_input import parse_amount, parse_date
+from ..tools.uploads import ACCEPT, max_upload_bytes, read_upload
+from .access import InvalidLink, followup_invoice, followup_partner, parse_id, use_customer_language
+
+_lt = LazyTranslate(__name__)
+
 INVOICE_ACTIONS = ("confirm", "question", "paid", "promise")
+# The only texts a banner shows: chosen by a code in the URL, never taken from it.
+DONE_MESSAGES = {
+    "confirm": _lt("Thank you for confirming that the invoice arrived."),
+    "question": _lt("Thank you: your message reached us and we will answer soon."),
+    "paid": _lt("Thank you: your message reached us and we will answer soon."),
+    "promise": _lt("Thank you: we noted your promise to pay."),
+    "pending": _lt("We already have your request about this invoice: we will answer it soon."),
+    "preferences": _lt("Your contact preferences are saved."),
+}
 
 
-def followup_partner(pid=None, access_token=None):
-    """The commercial partner whose statement is asked for (sudo), or raise
-    Forbidden. A valid signed link wins; else the logged-in user's own."""
-    Partner = request.env["res.partner"].sudo()
-    if pid and access_token:
-        try:
-            partner = Partner.browse(int(pid)).exists()
-        except ValueError:
-            partner = Partner
-        token = partner.followup_access_token if partner else False
-        if token and consteq(token, str(access_token)):
-            return partner.commercial_partner_id
-        raise Forbidden()
-    user = request.env.user
-    if user._is_public():
-        raise Forbidden()
-    own = user.partner_id.commercial_partner_id
-    if pid and str(pid) != str(own.id):
-        raise Forbidden()
-    return own.sudo()
+def done_message(code):
+    message = DONE_MESSAGES.get(code or "")
+    return str(message) if message else None
+
+
+def error_text(error):
+    return error.args[0] if error.args else str(error)
+
+
+def statement_query(partner, access_token):
+    """Query string that keeps the signed link on the statement's own links."""
+    if access_token:
+        return "?" + url_encode({"pid": partner.id, "access_token": access_token})
+    return ""
 
 
 class FollowupPortal(CustomerPortal):
     """Customer side of the follow-up: the statement, answers on invoices and
-    contact preferences. Access: a logged-in portal user for its own commercial
-    entity, or the signed link of a follow-up mail or SMS."""
-
-    # ------------------------------------------------------------------
-    # Access
-    # ------------------------------------------------------------------
-    def _followup_partner(self, pid=None, access_token=None):
-        return followup_partner(pid, access_token)
-
-    def _followup_use_language(self, partner):
-        """Visitors without a login read the page in the customer's language."""
-        lang = partner.lang
-        if request.env.user._is_public() and lang and lang in dict(request.env["res.lang"].get_installed()):
-            request.update_context(lang=lang)
-
-    def _followup_query(self, partner, access_token):
-        """Query string that keeps the signed link on the statement's own links."""
-        if access_token:
-            return "?" + url_encode({"pid": partner.id, "access_token": access_token})
-        return ""
+    contact preferences. Access (controllers/access.py): a logged-in portal
+    user for its own commercial entity, or the signed link of a follow-up mail
+    or SMS; an invoice's link opens that invoice only."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -68,47 +60,72 @@ class FollowupPortal(CustomerPortal):
             values["followup_count"] = count
         return values
 
+    def _followup_refused(self, error):
+        """An outdated or wrong signed link: a page that says so and offers a
+        new link by mail; no link at all: the login page."""
+        if isinstance(error, InvalidLink):
+            values = self._prepare_portal_layout_values()
+            values.update({"page_name": "followup", "pid": error.partner_id, "sent": False})
+            return request.render("invoice_followup.portal_followup_link_invalid", values, status=403)
+        if request.env.user._is_public():
+            return request.redirect("/web/login?redirect=/my/followup")
+        raise Forbidden()
+
     # ------------------------------------------------------------------
     # Statement
     # ------------------------------------------------------------------
-    @http.route("/my/followup", type="http", auth="public", website=True, sitemap=False)
-    def portal_followup_statement(self, pid=None, access_token=None, message=None, error=None, **kw):
-        try:
-            partner = self._followup_partner(pid, access_token)
-        except Forbidden:
-            return self._followup_denied()
-        self._followup_use_language(partner)
+    def _followup_statement_page(self, partner, access_token, done=None, error=None, status=200):
+        use_customer_language(partner)
         values = self._prepare_portal_layout_values()
         values.update(partner._followup_statement_data())
         values.update({
             "page_name": "followup",
             "partner": partner,
             "access_token": access_token,
-            "query": self._followup_query(partner, access_token),
-            "message": message,
+            "query": statement_query(partner, access_token),
+            "message": done_message(done),
             "error": error,
             "logged_in": not request.env.user._is_public(),
         })
-        return request.render("invoice_followup.portal_followup_statement", values)
+        return request.render("invoice_followup.portal_followup_statement", values, status=status)
+
+    @http.route("/my/followup", type="http", auth="public", website=True, sitemap=False)
+    def portal_followup_statement(self, pid=None, access_token=None, done=None, **kw):
+        try:
+            partner = followup_partner(pid, access_token)
+        except Forbidden as error:
+            return self._followup_refused(error)
+        return self._followup_statement_page(partner, access_token, done=done)
 
     @http.route("/f/<string:token>", type="http", auth="public", website=True, sitemap=False)
     def portal_followup_short_link(self, token, **kw):
         """The short link of an SMS: redirect to the signed statement."""
         partner = request.env["res.partner"].sudo().search(
             [("followup_access_token", "=", token)], limit=1
-        ) if len(token) >= 12 else request.env["res.partner"]
-        if not partner:
-            return self._followup_denied()
+        ) if 12 <= len(token) <= 64 else request.env["res.partner"]
+        if not partner or not partner._followup_check_access_token(token):
+            return self._followup_refused(InvalidLink())
         return request.redirect("/my/followup?" + url_encode({"pid": partner.id, "access_token": token}))
+
+    @http.route("/my/followup/new_link", type="http", auth="public", website=True, methods=["POST"], sitemap=False)
+    def portal_followup_new_link(self, pid=None, **kw):
+        """Someone with an outdated link asks for a new one: it goes to the
+        customer's address on file. The answer is the same whoever asks."""
+        partner = request.env["res.partner"].sudo().browse(parse_id(pid) or []).exists()
+        if partner:
+            partner._followup_send_new_link()
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "followup", "pid": None, "sent": True})
+        return request.render("invoice_followup.portal_followup_link_invalid", values)
 
     @http.route("/my/followup/statement.pdf", type="http", auth="public", website=True, sitemap=False)
     def portal_followup_statement_pdf(self, pid=None, access_token=None, **kw):
         """The statement of account as a PDF, in the customer's language."""
         try:
-            partner = self._followup_partner(pid, access_token)
-        except Forbidden:
-            return self._followup_denied()
-        self._followup_use_language(partner)
+            partner = followup_partner(pid, access_token)
+        except Forbidden as error:
+            return self._followup_refused(error)
+        use_customer_language(partner)
         company = partner._followup_open_invoices(all_companies=True).company_id[:1] or request.env.company
         content, content_type = request.env["ir.actions.report"].sudo().with_company(company)._render_qweb_pdf(
             "invoice_followup.action_report_partner_statement", partner.ids
@@ -120,44 +137,23 @@ class FollowupPortal(CustomerPortal):
             ("Content-Disposition", content_disposition(filename)),
         ])
 
-    def _followup_denied(self):
-        if request.env.user._is_public():
-            return request.redirect("/web/login?redirect=/my/followup")
-        raise Forbidden()
-
     # ------------------------------------------------------------------
     # Answers on one invoice
     # ------------------------------------------------------------------
-    def _followup_invoice_for(self, move_id, action, access_token):
-        """The invoice an answer is about, or the response refusing it."""
-        if action not in INVOICE_ACTIONS:
-            return None, request.not_found()
-        try:
-            return self._followup_invoice(move_id, access_token), None
-        except (AccessError, MissingError):
-            return None, self._followup_denied()
-
-    def _followup_invoice(self, move_id, access_token):
-        move = self._document_check_access("account.move", move_id, access_token)
-        if move.move_type not in ("out_invoice", "out_receipt") or move.state != "posted":
-            raise MissingError(request.env._("This document does not exist."))
-        return move
-
-    def _followup_statement_url(self, move, access_token, **params):
+    @staticmethod
+    def _followup_statement_link(move, is_customer, pid=None, statement_token=None):
+        """The way from an invoice's page back to its customer's statement, or
+        None: only for a login of that customer or a visitor who came from the
+        statement with its token (an invoice's own token never leads there)."""
+        if is_customer:
+            return {}
         partner = move.commercial_partner_id
-        if access_token:
-            params.update(pid=partner.id, access_token=partner._followup_get_access_token())
-        return "/my/followup" + ("?" + url_encode(params) if params else "")
+        if statement_token and parse_id(pid) == partner.id and partner._followup_check_access_token(statement_token):
+            return {"pid": partner.id, "access_token": statement_token}
+        return None
 
-    @http.route(
-        "/my/followup/invoice/<int:move_id>/<string:action>",
-        type="http", auth="public", website=True, methods=["GET"], sitemap=False,
-    )
-    def portal_followup_invoice_form(self, move_id, action, access_token=None, error=None, **kw):
-        move, refusal = self._followup_invoice_for(move_id, action, access_token)
-        if refusal:
-            return refusal
-        self._followup_use_language(move.commercial_partner_id)
+    def _followup_answer_page(self, move, action, access_token, statement, done=None, error=None, status=200):
+        use_customer_language(move.commercial_partner_id)
         values = self._prepare_portal_layout_values()
         today = fields.Date.context_today(move)
         values.update({
@@ -165,58 +161,90 @@ class FollowupPortal(CustomerPortal):
             "move": move,
             "action": action,
             "access_token": access_token,
+            "form_query": "?" + url_encode({
+                "access_token": access_token or "",
+                **({"pid": statement["pid"], "statement_token": statement["access_token"]} if statement else {}),
+            }),
+            "message": done_message(done),
             "error": error,
             "reasons": move._fields["followup_question_reason"]._description_selection(request.env),
             "default_name": request.env.user.name if not request.env.user._is_public() else "",
             "min_date": fields.Date.to_string(today),
-            "max_date": fields.Date.to_string(
-                fields.Date.add(today, days=move.company_id.followup_max_promise_days)
-            ),
-            "statement_url": self._followup_statement_url(move, access_token),
+            "max_date": fields.Date.to_string(move._followup_promise_limit()),
+            "accept": ACCEPT,
+            "max_upload_mb": round(max_upload_bytes(request.env) / 1024 / 1024, 1),
+            # an invoice's link leads back to the invoice, never to the statement
+            "back_url": "/my/followup" + ("?" + url_encode(statement) if statement else "")
+            if statement is not None else move.get_portal_url(),
+            "back_is_statement": statement is not None,
         })
-        return request.render("invoice_followup.portal_followup_answer", values)
+        return request.render("invoice_followup.portal_followup_answer", values, status=status)
+
+    @http.route(
+        "/my/followup/invoice/<int:move_id>/<string:action>",
+        type="http", auth="public", website=True, methods=["GET"], sitemap=False,
+    )
+    def portal_followup_invoice_form(self, move_id, action, access_token=None, done=None, pid=None,
+                                     statement_token=None, **kw):
+        if action not in INVOICE_ACTIONS:
+            return request.not_found()
+        try:
+            move, is_customer = followup_invoice(move_id, access_token)
+        except (Forbidden, MissingError):
+            return self._followup_refused(Forbidden())
+        statement = self._followup_statement_link(move, is_customer, pid, statement_token)
+        return self._followup_answer_page(move, action, access_token, statement, done=done)
 
     @http.route(
         "/my/followup/invoice/<int:move_id>/<string:action>",
         type="http", auth="public", website=True, methods=["POST"], sitemap=False,
+        followup_upload=True,
     )
-    def portal_followup_invoice_submit(self, move_id, action, access_token=None, **post):
-        move, refusal = self._followup_invoice_for(move_id, action, access_token)
-        if refusal:
-            return refusal
-        user = request.env.user
-        name = (post.get("name") or "").strip() or (not user._is_public() and user.name) or ""
+    def portal_followup_invoice_submit(self, move_id, action, access_token=None, pid=None, statement_token=None,
+                                       **post):
+        if action not in INVOICE_ACTIONS:
+            return request.not_found()
         try:
-            if not name:
-                raise UserError(request.env._("Please tell us your name."))
-            if action == "confirm":
-                move._followup_confirm_receipt(name)
-                message = request.env._("Thank you for confirming that invoice %(name)s arrived.", name=move.name)
-            elif action == "promise":
-                date = fields.Date.to_date(post.get("date") or None)
-                amount = float(post["amount"]) if post.get("amount") else None
-                move._followup_promise(date, amount, name)
-                message = request.env._("Thank you: we noted your promise to pay by %(date)s.", date=post.get("date"))
-            else:
-                attachments = []
-                upload = request.httprequest.files.get("attachment")
-                if upload and upload.filename:
-                    attachments = [(upload.filename, upload.read())]
-                move._followup_ask(
-                    "paid" if action == "paid" else post.get("request_type") or "question",
-                    "already_paid" if action == "paid" else post.get("reason"),
-                    (post.get("note") or "").strip(),
-                    name,
-                    attachments,
-                )
-                message = request.env._("Thank you: your message reached us and we will answer soon.")
-        except (UserError, ValidationError, ValueError) as error:
-            text = error.args[0] if error.args else str(error)
-            url = "/my/followup/invoice/%s/%s?%s" % (
-                move.id, action, url_encode({"access_token": access_token or "", "error": text})
-            )
-            return request.redirect(url)
-        return request.redirect(self._followup_statement_url(move, access_token, message=message))
+            move, is_customer = followup_invoice(move_id, access_token)
+        except (Forbidden, MissingError):
+            return self._followup_refused(Forbidden())
+        statement = self._followup_statement_link(move, is_customer, pid, statement_token)
+        try:
+            # an answer refused by a check does not count against the day's limit
+            with request.env.cr.savepoint():
+                move._followup_count_answer()
+                done = self._followup_answer(move, action, post)
+        except (UserError, ValidationError) as error:
+            return self._followup_answer_page(move, action, access_token, statement,
+                                              error=error_text(error), status=400)
+        if statement is not None:
+            return request.redirect("/my/followup?" + url_encode({**statement, "done": done}))
+        return request.redirect("/my/followup/invoice/%s/%s?%s" % (
+            move.id, action, url_encode({"access_token": access_token, "done": done})
+        ))
+
+    def _followup_answer(self, move, action, post):
+        """Apply the customer's answer; the code of the banner to show."""
+        user = request.env.user
+        name = (post.get("name") or "").strip()[:128] or (not user._is_public() and user.name) or ""
+        if not name:
+            raise UserError(request.env._("Please tell us your name."))
+        if action == "confirm":
+            move._followup_confirm_receipt(name)
+            return "confirm"
+        if action == "promise":
+            move._followup_promise(parse_date(request.env, post.get("date")),
+                                   parse_amount(request.env, post.get("amount")), name)
+            return "promise"
+        attachments = read_upload(request.env, request.httprequest.files.get("attachment"))
+        new = move._followup_ask(
+            "paid" if action == "paid" else post.get("request_type") or "question",
+            "already_paid" if action == "paid" else post.get("reason"),
+            (post.get("note") or "").strip()[:5000],
+            name,
+            attachments,
+        )
+        return action if new else "pending"
 
     # ------------------------------------------------------------------
     # Contact preferences
@@ -225,21 +253,22 @@ class FollowupPortal(CustomerPortal):
                 methods=["POST"], sitemap=False)
     def portal_followup_preferences(self, pid=None, access_token=None, **post):
         try:
-            partner = self._followup_partner(pid, access_token)
-        except Forbidden:
-            return self._followup_denied()
-        query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+            partner = followup_partner(pid, access_token)
+        except Forbidden as error:
+            return self._followup_refused(error)
         try:
-            partner._followup_set_preferences(
-                use_email=bool(post.get("use_email")),
-                use_sms=bool(post.get("use_sms")),
-                use_letter=bool(post.get("use_letter")),
-                use_phone=bool(post.get("use_phone")),
-                mobile=(post.get("mobile") or "").strip(),
-                lang=post.get("lang") or False,
-            )
+            with request.env.cr.savepoint():
+                partner._followup_count_answer()
+                partner._followup_set_preferences(
+                    use_email=bool(post.get("use_email")),
+                    use_sms=bool(post.get("use_sms")),
+                    use_letter=bool(post.get("use_letter")),
+                    use_phone=bool(post.get("use_phone")),
+                    mobile=(post.get("mobile") or "").strip()[:64],
+                    lang=post.get("lang") or False,
+                )
         except (UserError, ValidationError) as error:
-            query["error"] = error.args[0]
-        else:
-            query["message"] = request.env._("Your contact preferences are saved.")
+            return self._followup_statement_page(partner, access_token, error=error_text(error), status=400)
+        query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+        query["done"] = "preferences"
         return request.redirect("/my/followup?" + url_encode(query) + "#preferences")

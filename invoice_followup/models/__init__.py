@@ -1,3 +1,4 @@
+from . import invoice_followup_portal_mixin
 from . import invoice_followup_risk_level
 from . import invoice_followup_weekday
 from . import invoice_followup_stage
@@ -6,6 +7,7 @@ from . import invoice_payment_plan
 from . import invoice_payment_plan_line
 from . import account_move
 from . import ir_actions_report
+from . import ir_http
 from . import ir_module_module
 from . import mail_template
 from . import res_company

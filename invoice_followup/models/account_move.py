@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import math
 from collections import defaultdict
 from datetime import timedelta
 
@@ -28,8 +29,14 @@ QUESTION_REASONS = [
 ]
 
 
+LIVE_PLAN_STATES = ("draft", "proposed", "active")
+# pauses that only an accountant (or a payment plan) lifts: customers' answers never do
+ACCOUNTANT_PAUSES = ("manual", "excluded", "payment_plan")
+
+
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "invoice.followup.portal.mixin"]
 
     # Indexed: every follow-up step looks up the customer's invoices; without it
     # each lookup scans all the invoices of the company.
@@ -97,7 +104,16 @@ class AccountMove(models.Model):
     followup_promise_amount = fields.Monetary(
         "Promised Amount", copy=False, readonly=True, currency_field="currency_id"
     )
+    followup_promise_made_date = fields.Date(
+        "Promise Made On", copy=False, readonly=True,
+        help="When the customer first promised the pending payment date: a new promise "
+        "cannot move the date past the company's maximum delay counted from this day.",
+    )
     followup_promise_broken = fields.Boolean("Promise Broken", copy=False, readonly=True)
+    followup_promise_broken_count = fields.Integer(
+        "Broken Promises", copy=False, readonly=True,
+        help="How many promises to pay this invoice were not kept.",
+    )
     followup_log_ids = fields.Many2many(
         "invoice.followup.log",
         "invoice_followup_log_account_move_rel",
@@ -319,7 +335,24 @@ class AccountMove(models.Model):
                 }
             )
         expired.write({"followup_pause_reason": False, "followup_paused_until": False})
-        broken.write({"followup_promise_broken": True})
+        if broken:
+            broken.write({"followup_promise_broken": True})
+            broken.flush_recordset(["followup_promise_broken_count"])
+            self.env.execute_query(SQL(
+                "UPDATE account_move SET followup_promise_broken_count = COALESCE(followup_promise_broken_count, 0) + 1"
+                " WHERE id IN %s", tuple(broken.ids),
+            ))
+            broken.invalidate_recordset(["followup_promise_broken_count"])
+            partners = broken.commercial_partner_id
+            partners.flush_recordset(["followup_promise_broken_count"])
+            self.env.execute_query(SQL(
+                """UPDATE res_partner p SET followup_promise_broken_count = COALESCE(p.followup_promise_broken_count, 0) + t.n
+                     FROM (SELECT commercial_partner_id AS id, count(*) AS n FROM account_move
+                            WHERE id IN %s GROUP BY commercial_partner_id) t
+                    WHERE p.id = t.id""",
+                tuple(broken.ids),
+            ))
+            partners.invalidate_recordset(["followup_promise_broken_count"])
         return expired
 
     @api.model
@@ -492,16 +525,36 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------
     # Customer answers (portal and signed mail links). Called after the
-    # controller checked access; ``self`` may be sudo.
+    # controller checked access; ``self`` may be sudo. An answer never lifts a
+    # pause set by an accountant or a payment plan; a repeat of an open request
+    # returns the existing one.
     # ------------------------------------------------------------------
     def _followup_check_answerable(self):
         self.ensure_one()
         if self.move_type not in FOLLOWUP_MOVE_TYPES or self.state != "posted":
             raise UserError(self.env._("Only posted customer invoices can be answered."))
 
+    def _followup_live_plans(self):
+        """The payment plans (draft, proposed or active) that cover these invoices."""
+        return self.env["invoice.payment.plan"].sudo().search(
+            [("move_ids", "in", self.ids), ("state", "in", LIVE_PLAN_STATES)]
+        )
+
+    def _followup_held_by_accountant(self):
+        """True when the follow-up of this invoice was paused by an accountant,
+        the customer is excluded, or a payment plan covers it: customers'
+        answers leave such a pause alone."""
+        self.ensure_one()
+        return bool(
+            self.followup_pause_reason in ACCOUNTANT_PAUSES
+            or self.commercial_partner_id.followup_excluded
+            or self._followup_live_plans()
+        )
+
     def _followup_notify_responsible(self, summary, note):
         """Activity for the customer's follow-up responsible (else salesperson,
-        else the company's default responsible) on the invoice."""
+        else the company's default responsible) on the invoice; no assignment
+        mail: customers' answers must not turn into a mail storm."""
         partner = self.commercial_partner_id.with_company(self.company_id)
         user = (
             partner.followup_responsible_id
@@ -509,7 +562,7 @@ class AccountMove(models.Model):
             or partner._followup_get_responsible(self.company_id)
         )
         if user:
-            self.activity_schedule(
+            self.with_context(mail_activity_quick_update=True).activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=summary,
                 note=note,
@@ -520,8 +573,11 @@ class AccountMove(models.Model):
 
     def _followup_confirm_receipt(self, name):
         """The customer confirms the invoice arrived: recorded on the invoice and
-        its last follow-up step; the receipt-check stage is done for it."""
+        its last follow-up step; the receipt-check stage is done for it. Once:
+        a second confirmation changes nothing. Returns whether it was new."""
         self._followup_check_answerable()
+        if self.followup_receipt_date:
+            return False
         now = fields.Datetime.now()
         self.write({"followup_receipt_date": now, "followup_receipt_by": name})
         stages = self._followup_stages_by_company(self.company_id)[self.company_id.id]
@@ -535,22 +591,27 @@ class AccountMove(models.Model):
     def _followup_ask(self, request_type, reason, note, name, attachments=None):
         """A question, a dispute or "I already paid": posted in the invoice's
         chatter, an activity for the responsible, follow-up paused until an
-        accountant resolves it."""
+        accountant resolves it (unless an accountant or a plan paused it
+        already). One open request per invoice: while it is open, a new one
+        changes nothing. Returns whether the request was new."""
         self._followup_check_answerable()
         if request_type not in dict(self._fields["followup_question_type"].selection):
             raise UserError(self.env._("Unknown request."))
         if reason not in dict(QUESTION_REASONS):
             raise UserError(self.env._("Please choose a reason."))
+        if self.followup_question_state == "open":
+            return False
         type_label = dict(self._fields["followup_question_type"]._description_selection(self.env))[request_type]
         reason_label = dict(self._fields["followup_question_reason"]._description_selection(self.env))[reason]
-        self.write({
+        values = {
             "followup_question_type": request_type,
             "followup_question_reason": reason,
             "followup_question_note": note,
             "followup_question_state": "open",
-            "followup_pause_reason": "dispute",
-            "followup_paused_until": False,
-        })
+        }
+        if not self.followup_pause_reason and not self._followup_held_by_accountant():
+            values.update(followup_pause_reason="dispute", followup_paused_until=False)
+        self.write(values)
         body = Markup("<p><strong>%s</strong> (%s)</p><p>%s</p><p>%s</p>") % (
             type_label, name, reason_label, note or "",
         )
@@ -567,26 +628,49 @@ class AccountMove(models.Model):
         )
         return True
 
-    def _followup_promise(self, date, amount, name):
-        """The customer promises to pay by ``date`` (within the company's maximum
-        delay): follow-up pauses until then."""
-        self._followup_check_answerable()
+    def _followup_promise_limit(self):
+        """The latest date a promise may name: the company's maximum delay
+        counted from the first promise still pending (else from today)."""
+        self.ensure_one()
         today = fields.Date.context_today(self)
-        limit = today + timedelta(days=self.company_id.followup_max_promise_days)
+        start = today
+        if self.followup_promise_date and self.followup_promise_date >= today and self.followup_promise_made_date:
+            start = self.followup_promise_made_date
+        return start + timedelta(days=self.company_id.followup_max_promise_days)
+
+    def _followup_promise(self, date, amount, name):
+        """The customer promises to pay by ``date``: follow-up pauses until then.
+        One pending promise per invoice: a new one may change it, never past the
+        company's maximum delay counted from the first. Refused on an invoice of
+        a payment plan; recorded without lifting an accountant's pause."""
+        self._followup_check_answerable()
+        if self._followup_live_plans():
+            raise UserError(self.env._(
+                "This invoice is part of a payment plan: please pay the instalments as agreed, "
+                "or contact us to change the plan."
+            ))
+        today = fields.Date.context_today(self)
+        limit = self._followup_promise_limit()
         if not date or date < today or date > limit:
             raise UserError(self.env._(
                 "Please choose a date between today and %(limit)s.",
                 limit=fields.Date.to_string(limit),
             ))
-        if amount is not None and (amount <= 0 or self.currency_id.compare_amounts(amount, self.amount_residual) > 0):
+        if amount is not None and not (
+            math.isfinite(amount)
+            and amount > 0
+            and self.currency_id.compare_amounts(amount, self.amount_residual) <= 0
+        ):
             raise UserError(self.env._("The promised amount must be positive and at most the amount due."))
-        self.write({
+        pending = self.followup_promise_date and self.followup_promise_date >= today
+        values = {
             "followup_promise_date": date,
             "followup_promise_amount": amount or self.amount_residual,
-            "followup_promise_broken": False,
-            "followup_pause_reason": "promise",
-            "followup_paused_until": date,
-        })
+            "followup_promise_made_date": self.followup_promise_made_date if pending else today,
+        }
+        if self.followup_pause_reason in (False, "promise") and not self._followup_held_by_accountant():
+            values.update(followup_pause_reason="promise", followup_paused_until=date)
+        self.write(values)
         self._message_log(body=self.env._(
             "%(name)s promised to pay %(amount)s by %(date)s.",
             name=name,

@@ -7,7 +7,10 @@ from collections import defaultdict
 import babel.dates
 from markupsafe import Markup
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 from odoo.tools.image import image_data_uri
 from odoo.tools.mail import is_html_empty
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
@@ -18,6 +21,7 @@ from ..tools.sms_segments import sms_segments
 
 _logger = logging.getLogger(__name__)
 
+DAY_STEP_INDEX = "invoice_followup_log_day_step_uniq"
 CHANNEL_STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 LETTER_STATES = [
     ("to_print", "To print"),
@@ -92,6 +96,20 @@ class InvoiceFollowupLog(models.Model):
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
+    is_day_step = fields.Boolean(
+        "Step of the Day", readonly=True, copy=False,
+        help="This step is the customer's follow-up step of its day in its company: PostgreSQL "
+        "allows one, so that two runs at once or a run after a crash never send a second one. "
+        "Failed attempts and previews are not.",
+    )
+
+    def init(self):
+        # one step per customer, company and day, whoever runs it (cron workers,
+        # servers, an accountant's "Send now"): guarded by PostgreSQL itself
+        self.env.cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, company_id, date) WHERE is_day_step",
+            SQL.identifier(DAY_STEP_INDEX), SQL.identifier(self._table),
+        ))
 
     @api.depends("partner_id", "stage_id", "date")
     def _compute_display_name(self):
@@ -114,16 +132,17 @@ class InvoiceFollowupLog(models.Model):
         return self.env["res.partner"].browse(partner.address_get(["invoice"])["invoice"])
 
     @api.model
-    def _create_for_step(self, partner, company, stage, moves, run_by):
+    def _create_for_step(self, partner, company, stage, moves, run_by, day_step=True):
         """The log of one step (see _create_for_steps)."""
         step = {"partner": partner, "company": company, "stage": stage, "targets": dict.fromkeys(moves, stage)}
-        return self._create_for_steps([step], run_by)
+        return self._create_for_steps([step], run_by, day_step=day_step)
 
     @api.model
-    def _create_for_steps(self, steps, run_by):
+    def _create_for_steps(self, steps, run_by, day_step=True):
         """Create the logs of ``steps`` (see account.move._invoice_followup_plan_steps)
         in one go. A log lists the invoices of its step plus every other overdue
-        invoice of the customer that is not paused."""
+        invoice of the customer that is not paused. ``day_step``: the logs are
+        the customers' steps of the day (not a failed attempt nor a preview)."""
         today = fields.Date.context_today(self)
         Move = self.env["account.move"]
         partners = self.env["res.partner"].concat(*(step["partner"] for step in steps))
@@ -156,15 +175,55 @@ class InvoiceFollowupLog(models.Model):
                 "run_by": run_by,
                 "amount_due": sum(listed.mapped("amount_residual_signed")),
                 "amount_credit": credits[partner.id, company.id],
+                "is_day_step": day_step,
             })
         return self.with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(vals_list)
 
     @api.model
     def _followup_run_steps(self, steps, run_by):
-        """Create and execute the logs of ``steps`` together (one query per kind
-        of record for all of them), then move their invoices on. When something
-        fails, the work is rolled back and done again in halves until the
-        failing customer is alone: it gets a failed log, the others go out."""
+        """Create and execute the logs of ``steps``, then move their invoices on.
+        A customer another run is working on (its lock is taken) or that had
+        its step today already is left out: each run takes a transaction-level
+        advisory lock per customer and company first, and the unique index on
+        the day's step stops what a concurrent run committed meanwhile."""
+        steps = self._followup_claim_steps(steps)
+        return self._followup_execute_steps(steps, run_by)
+
+    @api.model
+    def _followup_claim_steps(self, steps):
+        """The steps this transaction may execute: their (customer, company) locked
+        for this transaction (``pg_try_advisory_xact_lock``: a lock held by another
+        run skips the customer, it never waits) and no step of the day yet."""
+        if not steps:
+            return steps
+        keys = [(step["partner"].id, step["company"].id) for step in steps]
+        locked = {
+            (partner_id, company_id)
+            for partner_id, company_id in self.env.execute_query(SQL(
+                """SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c)
+                    WHERE pg_try_advisory_xact_lock(hashtextextended('invoice_followup.step:' || c || ':' || p, 0))""",
+                [key[0] for key in keys], [key[1] for key in keys],
+            ))
+        }
+        self.flush_model(["partner_id", "company_id", "date", "is_day_step"])
+        done = set(self.env.execute_query(SQL(
+            """SELECT partner_id, company_id FROM invoice_followup_log
+                WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id = ANY(%s)""",
+            fields.Date.context_today(self), [key[0] for key in keys], [key[1] for key in keys],
+        )))
+        claimed = [step for step, key in zip(steps, keys, strict=True) if key in locked and key not in done]
+        if len(claimed) < len(steps):
+            _logger.info("Follow-up: %s customer(s) left out (another run holds them or they had their step today)",
+                         len(steps) - len(claimed))
+        return claimed
+
+    @api.model
+    def _followup_execute_steps(self, steps, run_by):
+        """Execute the claimed ``steps`` together (one query per kind of record
+        for all of them). When something fails, the work is rolled back and done
+        again in halves until the failing customer is alone: it gets a failed
+        log, the others go out. A customer whose step another run committed in
+        the meantime (the unique index refuses a second one) is left alone."""
         if not steps:
             return self
         try:
@@ -176,9 +235,15 @@ class InvoiceFollowupLog(models.Model):
         except Exception as error:  # noqa: BLE001 - recorded on the log, the run goes on
             if len(steps) > 1:
                 half = len(steps) // 2
-                return self._followup_run_steps(steps[:half], run_by) | self._followup_run_steps(steps[half:], run_by)
+                return (
+                    self._followup_execute_steps(steps[:half], run_by)
+                    | self._followup_execute_steps(steps[half:], run_by)
+                )
+            if isinstance(error, pg_errors.UniqueViolation) and DAY_STEP_INDEX in str(error):
+                _logger.info("Follow-up: customer %s had its step from another run", steps[0]["partner"].id)
+                return self
             _logger.warning("Follow-up failed for customer %s: %s", steps[0]["partner"].id, error, exc_info=True)
-            log = self._create_for_steps(steps, run_by)
+            log = self._create_for_steps(steps, run_by, day_step=False)
             log._followup_set({"state": "failed", "error": str(error)})
             return log
 
@@ -806,7 +871,10 @@ class InvoiceFollowupLog(models.Model):
                 "tag": "display_notification",
                 "params": {
                     "type": "warning",
-                    "message": self.env._("Nothing to send: no follow-up step is due for these invoices."),
+                    "message": self.env._(
+                        "Nothing to send: no follow-up step is due for these invoices, or their customer "
+                        "had its follow-up step today already."
+                    ),
                 },
             }
         action = self.env["ir.actions.act_window"]._for_xml_id(

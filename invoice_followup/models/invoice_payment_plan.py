@@ -6,8 +6,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+LIVE_STATES = ("draft", "proposed", "active")
 
 
 class InvoicePaymentPlan(models.Model):
@@ -125,6 +127,29 @@ class InvoicePaymentPlan(models.Model):
                         sum=plan.currency_id.format(total), total=plan.currency_id.format(plan.amount_total),
                     ))
 
+    @api.constrains("move_ids", "state")
+    def _check_one_live_plan(self):
+        """An invoice belongs to at most one live plan (draft, proposed, active).
+        The invoices' rows are locked first, so that two requests at once cannot
+        both pass the check."""
+        live = self.filtered(lambda p: p.state in LIVE_STATES and p.move_ids)
+        if not live:
+            return
+        self.env.execute_query(SQL(
+            "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(live.move_ids.ids)
+        ))
+        others = self.sudo().search([
+            ("id", "not in", live.ids), ("state", "in", LIVE_STATES), ("move_ids", "in", live.move_ids.ids),
+        ])
+        for plan in live:
+            clash = others.filtered(lambda other, plan=plan: other.move_ids & plan.move_ids)
+            if clash:
+                raise ValidationError(self.env._(
+                    "Invoice %(invoices)s is already in payment plan %(plan)s.",
+                    invoices=", ".join((clash.move_ids & plan.move_ids).mapped("name")),
+                    plan=clash[0].name,
+                ))
+
     @api.model
     def _split_amounts(self, total, count, currency, down_payment=0.0):
         """Split ``total`` in ``count`` instalments (after an optional down payment)
@@ -164,8 +189,8 @@ class InvoicePaymentPlan(models.Model):
         if any(m.move_type not in ("out_invoice", "out_receipt") or m.state != "posted"
                or m.payment_state not in ("not_paid", "partial") for m in moves):
             raise UserError(self.env._("Only open posted customer invoices can go in a payment plan."))
-        if moves.filtered(lambda m: m.followup_pause_reason == "payment_plan"):
-            raise UserError(self.env._("Some of these invoices are already in an active payment plan."))
+        if moves.filtered(lambda m: m.followup_pause_reason == "payment_plan") or moves._followup_live_plans():
+            raise UserError(self.env._("Some of these invoices are already in a payment plan."))
         currency = moves.currency_id
         total = currency.round(sum(moves.mapped("amount_residual")))
         today = fields.Date.context_today(self)
@@ -246,6 +271,7 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("Only a proposed plan can be accepted."))
         if not (name or "").strip():
             raise UserError(self.env._("Please type your name to accept the plan."))
+        self._check_one_live_plan()
         self.write({"accepted_by": name.strip(), "accepted_date": fields.Datetime.now()})
         self._activate()
         return True

@@ -5,11 +5,13 @@ from dateutil.relativedelta import relativedelta
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import consteq
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "invoice.followup.portal.mixin"]
 
     followup_responsible_id = fields.Many2one(
         "res.users",
@@ -42,6 +44,14 @@ class ResPartner(models.Model):
         "Follow-up Access Token", copy=False, groups="base.group_system", index="btree_not_null",
         help="Signs the statement link of the follow-up mails for customers without a portal login.",
     )
+    followup_link_sent_date = fields.Date(
+        "New Link Sent On", copy=False, readonly=True, groups="base.group_system",
+        help="Last day a customer asked for a new statement link (at most one a day).",
+    )
+    followup_promise_broken_count = fields.Integer(
+        "Broken Promises", readonly=True, copy=False,
+        help="How many promises to pay this customer did not keep.",
+    )
     payment_plan_ids = fields.One2many("invoice.payment.plan", "partner_id", string="Payment Plans")
     payment_plan_broken_count = fields.Integer(
         "Broken Payment Plans", readonly=True, copy=False,
@@ -71,16 +81,79 @@ class ResPartner(models.Model):
         """The token of the customer's statement link, created on first use."""
         partner = self.commercial_partner_id.sudo()
         if not partner.followup_access_token:
-            # short (12 characters, 72 random bits) so the SMS link stays short
-            partner.followup_access_token = secrets.token_urlsafe(9)
+            partner.followup_access_token = self._followup_new_access_token()
         return partner.followup_access_token
+
+    @api.model
+    def _followup_new_access_token(self):
+        # short (12 characters, 72 random bits) so the SMS link stays short
+        return secrets.token_urlsafe(9)
+
+    def _followup_check_access_token(self, token):
+        """True when ``token`` opens this customer's statement: the token of a
+        commercial partner, made for it (a contact's record or a company that
+        became another's contact opens nothing)."""
+        self.ensure_one()
+        partner = self.sudo()
+        return bool(
+            token
+            and partner.commercial_partner_id == partner
+            and partner.followup_access_token
+            and consteq(partner.followup_access_token, str(token))
+        )
+
+    def action_followup_renew_link(self):
+        """A new statement link for these customers: the links of earlier mails
+        and SMS no longer open anything (their visitors are told so and can ask
+        for a new link, sent to the address on file)."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(self.env._("Only accounting managers can renew customers' follow-up links."))
+        partners = self.commercial_partner_id
+        partners.sudo()._write_multi([{"followup_access_token": self._followup_new_access_token()} for _p in partners])
+        partners.invalidate_recordset(["followup_access_token", "write_date", "write_uid"])
+        partners._message_log_batch({
+            partner.id: self.env._(
+                "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
+                user=self.env.user.name,
+            )
+            for partner in partners
+        })
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("New follow-up link made: the earlier links no longer work."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _followup_send_new_link(self):
+        """A visitor with an outdated link asked for a new one: the current link
+        goes to the customer's follow-up address on file (never to an address
+        typed by the visitor), at most once a day. Returns whether a mail left."""
+        self.ensure_one()
+        partner = self.sudo()
+        today = fields.Date.context_today(self)
+        recipient = self.env["invoice.followup.log"]._followup_recipient(partner)
+        if partner.commercial_partner_id != partner or partner.followup_link_sent_date == today or not recipient.email:
+            return False
+        template = self.env.ref("invoice_followup.mail_template_followup_new_link", raise_if_not_found=False)
+        if not template:
+            return False
+        partner.followup_link_sent_date = today
+        partner._followup_get_access_token()
+        template.sudo().send_mail(partner.id, email_values={"recipient_ids": [fields.Command.set(recipient.ids)]})
+        partner._message_log(body=self.env._("A new follow-up link was sent to %(email)s on request.",
+                                             email=recipient.email))
+        return True
 
     def _followup_ensure_access_tokens(self):
         """Give the customers that have none their statement token, in one query
         (a res.partner write per customer is costly)."""
         missing = self.commercial_partner_id.sudo().filtered(lambda p: not p.followup_access_token)
         if missing:
-            missing._write_multi([{"followup_access_token": secrets.token_urlsafe(9)} for _partner in missing])
+            missing._write_multi([{"followup_access_token": self._followup_new_access_token()} for _partner in missing])
             missing.invalidate_recordset(["followup_access_token", "write_date", "write_uid"])
 
     def _followup_get_statement_url(self):
@@ -312,6 +385,9 @@ class ResPartner(models.Model):
         """What the request form shows: invoices, allowed numbers of
         instalments and the schedule for the chosen one."""
         moves = self._followup_overdue_moves(currency_id)
+        moves -= moves._followup_live_plans().move_ids
+        if not moves:
+            raise UserError(self.env._("Your overdue invoices are already in a payment plan."))
         company = moves.company_id
         maximum = max(company.payment_plan_max_instalments or 12, 2)
         count = min(max(count or min(3, maximum), 2), maximum)
@@ -328,11 +404,22 @@ class ResPartner(models.Model):
             "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
         }
 
+    def _payment_plan_pending_request(self):
+        """The customer's own request still waiting (draft or proposed): one at a time."""
+        return self.env["invoice.payment.plan"].search([
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("origin", "=", "customer"),
+            ("state", "in", ("draft", "proposed")),
+        ], limit=1)
+
     def _payment_plan_request(self, count=None, currency_id=None):
         """Create the plan the customer asked for: inside the company's policy it
         is approved and proposed at once, else an accountant decides."""
-        preview = self._payment_plan_request_preview(count, currency_id)
         Plan = self.env["invoice.payment.plan"]
+        pending = self._payment_plan_pending_request()
+        if pending:
+            return pending
+        preview = self._payment_plan_request_preview(count, currency_id)
         plan = Plan.create({
             **Plan._prepare_plan_values(
                 preview["moves"], preview["count"], fields.Date.context_today(self) + relativedelta(days=7)

@@ -8,3 +8,6 @@ from . import test_portal
 from . import test_saudi_company
 from . import test_communications
 from . import test_followup_engine
+from . import test_portal_security
+from . import test_followup_answers
+from . import test_followup_concurrency

@@ -75,8 +75,9 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.move.name, response.text)
         wrong = self.url_open("/f/AAAAAAAAAAAA", allow_redirects=False)
-        self.assertEqual(wrong.status_code, 303)
-        self.assertIn("/web/login", wrong.headers["Location"])
+        self.assertEqual(wrong.status_code, 403)
+        self.assertIn("This link is no longer valid", wrong.text)
+        self.assertNotIn(self.move.name, wrong.text)
 
     def test_foreign_or_wrong_tokens_are_refused(self):
         """Scenario: a wrong token, the right token with another customer's id,
@@ -155,18 +156,17 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
         it pauses the follow-up until then."""
         too_far = self.today + timedelta(days=self.company.followup_max_promise_days + 5)
         response = self._post(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(too_far)})
-        self.assertEqual(response.status_code, 303)
-        self.assertIn("error=", response.headers["Location"])
+        self.assertEqual(response.status_code, 400)
         self.assertFalse(self.move.followup_pause_reason)
-        error_page = self.url_open(response.headers["Location"])
-        self.assertIn("Please choose a date between today and", error_page.text)
+        self.assertIn("Please choose a date between today and", response.text)
         ok_date = self.today + timedelta(days=10)
         self._post(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "500"})
         self.assertEqual(self.move.followup_pause_reason, "promise")
         self.assertEqual(self.move.followup_paused_until, ok_date)
         self.assertEqual(self.move.followup_promise_amount, 500.0)
         negative = self._post(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "-3"})
-        self.assertIn("error=", negative.headers["Location"])
+        self.assertEqual(negative.status_code, 400)
+        self.assertIn("Please enter an amount greater than zero", negative.text)
         self.assertEqual(self.move.followup_promise_amount, 500.0)
 
     def test_answers_refused_without_access(self):
@@ -196,12 +196,14 @@ class TestFollowupPortal(FollowupCommon, HttpCase):
         data = {"csrf_token": csrf, "pid": self.customer.id, "access_token": token,
                 "use_email": "on", "mobile": "12ab", "lang": "en_US"}
         response = self.url_open("/my/followup/preferences", data=data, allow_redirects=False)
-        self.assertIn("error=", response.headers["Location"])
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("The mobile number 12ab is not valid", response.text)
         self.assertEqual(self.customer.mobile, "+966 50 123 4567")
         self.assertTrue(self.customer.followup_use_sms)
         data["mobile"] = "0551234567"
         response = self.url_open("/my/followup/preferences", data=data, allow_redirects=False)
-        self.assertIn("message=", response.headers["Location"])
+        self.assertIn("done=preferences", response.headers["Location"])
+        self.assertIn("Your contact preferences are saved.", self.url_open(response.headers["Location"]).text)
         self.assertEqual(self.customer.mobile, "+966551234567")
         self.assertFalse(self.customer.followup_use_sms)
         self.assertTrue(self.customer.followup_use_email)
@@ -278,5 +280,6 @@ class TestFollowupPayAllOverdue(FollowupCommon, HttpCase):
         self.assertTrue(all(m.payment_state in ("paid", "in_payment") for m in first | second))
         refused = self.url_open(f"/my/followup/pay?pid={self.customer_b.id}&access_token={token}",
                                 allow_redirects=False)
-        self.assertEqual(refused.status_code, 303)
-        self.assertIn("/web/login", refused.headers["Location"])
+        self.assertEqual(refused.status_code, 403)
+        self.assertIn("This link is no longer valid", refused.text)
+        self.assertNotIn("o_payment_form", refused.text)

@@ -53,7 +53,7 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
         stage = max(targets, key=lambda s: (s.sequence, s.id))
         Log = self.env["invoice.followup.log"]
         log = Log.with_context(mail_create_nosubscribe=True)._create_for_step(
-            partner, company, stage, moves, "user"
+            partner, company, stage, moves, "user", day_step=False
         )
         values = {"stage_id": stage.id, "lang": log.recipient_id.lang or partner.lang}
         if stage.mail_template_id:
