@@ -195,6 +195,9 @@ class TestPortalSecurity(FollowupCommon, HttpCase):
         same request again, then opens the request form again: one plan, one
         activity for the accountant; the repeats lead to the plan waiting."""
         self.company.payment_plan_max_amount = 1.0  # outside the policy: waits for an accountant
+        self.company.followup_responsible_id = new_test_user(
+            self.env, "fu_acc_plans", groups="account.group_account_invoice",
+            company_id=self.company.id, company_ids=self.company.ids)
         url = f"/my/payment_plans/request?pid={self.customer.id}&access_token={self.statement_token}"
         page = self.url_open(url)
         self.assertIn('class="o_plan_request"', page.text)
