@@ -10,7 +10,7 @@ from odoo.tools.translate import LazyTranslate
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..tools.portal_input import parse_amount, parse_date
-from ..tools.uploads import ACCEPT, max_upload_bytes, read_upload
+from ..tools.uploads import ACCEPT, max_upload_text, read_upload
 from .access import InvalidLink, followup_invoice, followup_partner, parse_id, use_customer_language
 
 _lt = LazyTranslate(__name__)
@@ -64,6 +64,9 @@ class FollowupPortal(CustomerPortal):
         """An outdated or wrong signed link: a page that says so and offers a
         new link by mail; no link at all: the login page."""
         if isinstance(error, InvalidLink):
+            partner = request.env["res.partner"].sudo().browse(error.partner_id or []).exists()
+            if partner:
+                use_customer_language(partner)
             values = self._prepare_portal_layout_values()
             values.update({"page_name": "followup", "pid": error.partner_id, "sent": False})
             return request.render("invoice_followup.portal_followup_link_invalid", values, status=403)
@@ -172,7 +175,7 @@ class FollowupPortal(CustomerPortal):
             "min_date": fields.Date.to_string(today),
             "max_date": fields.Date.to_string(move._followup_promise_limit()),
             "accept": ACCEPT,
-            "max_upload_mb": round(max_upload_bytes(request.env) / 1024 / 1024, 1),
+            "max_upload_mb": max_upload_text(request.env),
             # an invoice's link leads back to the invoice, never to the statement
             "back_url": "/my/followup" + ("?" + url_encode(statement) if statement else "")
             if statement is not None else move.get_portal_url(),

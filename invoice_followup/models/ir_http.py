@@ -4,7 +4,7 @@ import werkzeug.exceptions
 from odoo import models
 from odoo.http import request
 
-from ..tools.uploads import max_upload_bytes
+from ..tools.uploads import max_upload_bytes, max_upload_text
 
 # room for the form fields around the largest accepted attachment
 FORM_MARGIN = 64 * 1024
@@ -25,7 +25,7 @@ class IrHttp(models.AbstractModel):
         length = request.httprequest.content_length
         if length and length > limit:
             html = request.env["ir.qweb"]._render("invoice_followup.portal_followup_upload_too_large", {
-                "max_upload_mb": round(max_upload_bytes(request.env) / 1024 / 1024, 1),
+                "max_upload_mb": max_upload_text(request.env),
                 "back_url": request.httprequest.full_path,
             })
             werkzeug.exceptions.abort(request.make_response(html, status=413))

@@ -40,10 +40,13 @@ def max_upload_bytes(env):
     return int(megabytes * 1024 * 1024)
 
 
+def max_upload_text(env):
+    """The size limit in megabytes, as people write it (10, 2.5)."""
+    return "%g" % round(max_upload_bytes(env) / 1024 / 1024, 1)
+
+
 def too_large_error(env):
-    return UserError(env._(
-        "The file is too large: attach at most %(size)s MB.", size=round(max_upload_bytes(env) / 1024 / 1024, 1),
-    ))
+    return UserError(env._("The file is too large: attach at most %(size)s MB.", size=max_upload_text(env)))
 
 
 def read_upload(env, upload):
