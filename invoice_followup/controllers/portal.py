@@ -155,6 +155,17 @@ class FollowupPortal(CustomerPortal):
             return {"pid": partner.id, "access_token": statement_token}
         return None
 
+    def _followup_answer_access(self, move_id, action, access_token, pid, statement_token):
+        """(invoice, way back to the statement or None, None), or (None, None,
+        the response refusing the visitor)."""
+        if action not in INVOICE_ACTIONS:
+            return None, None, request.not_found()
+        try:
+            move, is_customer = followup_invoice(move_id, access_token)
+        except (Forbidden, MissingError):
+            return None, None, self._followup_refused(Forbidden())
+        return move, self._followup_statement_link(move, is_customer, pid, statement_token), None
+
     def _followup_answer_page(self, move, action, access_token, statement, done=None, error=None, status=200):
         use_customer_language(move.commercial_partner_id)
         values = self._prepare_portal_layout_values()
@@ -189,13 +200,9 @@ class FollowupPortal(CustomerPortal):
     )
     def portal_followup_invoice_form(self, move_id, action, access_token=None, done=None, pid=None,
                                      statement_token=None, **kw):
-        if action not in INVOICE_ACTIONS:
-            return request.not_found()
-        try:
-            move, is_customer = followup_invoice(move_id, access_token)
-        except (Forbidden, MissingError):
-            return self._followup_refused(Forbidden())
-        statement = self._followup_statement_link(move, is_customer, pid, statement_token)
+        move, statement, refusal = self._followup_answer_access(move_id, action, access_token, pid, statement_token)
+        if refusal:
+            return refusal
         return self._followup_answer_page(move, action, access_token, statement, done=done)
 
     @http.route(
@@ -205,13 +212,9 @@ class FollowupPortal(CustomerPortal):
     )
     def portal_followup_invoice_submit(self, move_id, action, access_token=None, pid=None, statement_token=None,
                                        **post):
-        if action not in INVOICE_ACTIONS:
-            return request.not_found()
-        try:
-            move, is_customer = followup_invoice(move_id, access_token)
-        except (Forbidden, MissingError):
-            return self._followup_refused(Forbidden())
-        statement = self._followup_statement_link(move, is_customer, pid, statement_token)
+        move, statement, refusal = self._followup_answer_access(move_id, action, access_token, pid, statement_token)
+        if refusal:
+            return refusal
         try:
             # an answer refused by a check does not count against the day's limit
             with request.env.cr.savepoint():
