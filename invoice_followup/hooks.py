@@ -3,6 +3,15 @@ import logging
 
 _logger = logging.getLogger(__name__)
 
+# Records of other apps that this module's demo data made: uninstalling must
+# not delete them (Odoo removes every record that has one of the module's xml
+# ids, posted invoices included), so they lose their demo xml ids first.
+KEPT_MODELS = (
+    "account.move", "account.move.line", "account.payment", "account.payment.term",
+    "account.payment.term.line", "account.partial.reconcile", "account.full.reconcile",
+    "res.partner", "product.product", "product.template",
+)
+
 
 def post_init_hook(env):
     """Give every existing company its default follow-up stages."""
@@ -19,6 +28,14 @@ def uninstall_hook(env):
     invoices = Move.search_count([("move_type", "in", ("out_invoice", "out_receipt"))])
     steps = env["invoice.followup.log"].sudo().search_count([])
     plans = env["invoice.payment.plan"].sudo().search_count([])
+    env.cr.execute(
+        "DELETE FROM ir_model_data WHERE module = 'invoice_followup' AND model IN %s RETURNING model",
+        (KEPT_MODELS,),
+    )
+    kept_demo = len(env.cr.fetchall())
+    if kept_demo:
+        _logger.info("Uninstalling invoice_followup: %s records of its demo data (customers, products, invoices, "
+                     "payments) are kept as ordinary records.", kept_demo)
     _logger.info(
         "Uninstalling invoice_followup: %s customer invoices, their payments and journal items, and the customers "
         "are kept unchanged; the follow-up stages, %s follow-up steps, %s payment plans and the follow-up fields "

@@ -4,7 +4,9 @@
 # install, or when no test ran.
 #
 # Environment: TEST_DB (default invoice_followup_test), TEST_TAGS (default /invoice_followup),
-# TEST_PORT (first HTTP port to try for HttpCase tests, default 8169), plus ensure_env.sh's.
+# TEST_PORT (first HTTP port to try for HttpCase tests, default 8169), UPGRADE_TEST (1 by default
+# for the whole suite: scripts/upgrade_test.sh runs first; 0 skips it; a TEST_TAGS subset skips
+# it unless UPGRADE_TEST=1), plus ensure_env.sh's.
 set -euo pipefail
 # shellcheck source=scripts/ensure_env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
@@ -17,6 +19,16 @@ DB=${TEST_DB:-invoice_followup_test}
 TAGS=${TEST_TAGS:-/$MODULE}
 DATA_DIR=$CACHE_DIR/odoo-data
 LOG=$CACHE_DIR/test.log
+
+# The upgrade from the previous release (make upgrade-test), before the tests: the closing
+# "N passed, N failed" line stays the last one.
+upgrade_rc=0
+if [ "${UPGRADE_TEST:-$([ -z "${TEST_TAGS:-}" ] && echo 1 || echo 0)}" = 1 ]; then
+    set +e
+    bash "$REPO_ROOT/scripts/upgrade_test.sh"
+    upgrade_rc=$?
+    set -e
+fi
 
 PORT=$("$PYTHON" "$HELPER" free-port "${TEST_PORT:-8169}")
 "$PYTHON" "$HELPER" db-drop "$DB" --filestore-root "$DATA_DIR"
@@ -37,4 +49,9 @@ set +e
     2>&1 | tee "$LOG"
 odoo_rc=${PIPESTATUS[0]}
 set -e
+if [ "$upgrade_rc" -ne 0 ]; then
+    echo "[test] FAILED: the upgrade test (scripts/upgrade_test.sh) exited with $upgrade_rc; see its [upgrade] lines above"
+    "$PYTHON" "$HELPER" summarize "$LOG" --db "$DB" --module "$MODULE" --odoo-rc "$odoo_rc" || true
+    exit 1
+fi
 exec "$PYTHON" "$HELPER" summarize "$LOG" --db "$DB" --module "$MODULE" --odoo-rc "$odoo_rc"
