@@ -9,14 +9,17 @@ ODOO_SRC ?=
 DB ?= invoice_followup_demo
 PORT ?= 8069
 BENCH_ARGS ?=
+CHAOS_ARGS ?=
 export PYTHON ODOO_SRC DB PORT
 
-.PHONY: help setup run test bench wheel clean
+.PHONY: help setup run test upgrade-test bench chaos wheel clean
 
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
 	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
+	@echo "make upgrade-test  [UPGRADE_FROM=commit] [KEEP=1]  upgrade from the previous release, records kept"
 	@echo "make bench  [BENCH_ARGS=\"--customers 200 --invoices 1000 --skip-oca\"]  benchmarks/run.py"
+	@echo "make chaos  [CHAOS_ARGS=\"--customers 60 --kills 5\"]  crash test: SIGKILL the cron, benchmarks/chaos.py"
 	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
 	@echo "make setup    only install what is missing (done by run/test anyway)"
 
@@ -29,8 +32,14 @@ run:
 test:
 	@bash scripts/run_tests.sh
 
+upgrade-test:
+	@bash scripts/upgrade_test.sh
+
 bench:
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+chaos:
+	@bash scripts/chaos.sh $(CHAOS_ARGS)
 
 wheel:
 	@bash scripts/build_wheel.sh
