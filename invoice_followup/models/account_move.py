@@ -301,8 +301,13 @@ class AccountMove(models.Model):
             for company, company_moves in moves.grouped("company_id").items():
                 company_moves.with_company(company)._invoice_followup_run(run_by="cron")
             if in_cron:
-                self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(partners) - len(batch))
-                return len(batch)
+                # what is still due: a customer this batch had to leave to another
+                # run (held past the wait) comes back in a later call
+                self.env.flush_all()
+                still_due = self._invoice_followup_due_work()
+                done = len(set(batch) - set(still_due))
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(still_due))
+                return done
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()
             self.env.invalidate_all()

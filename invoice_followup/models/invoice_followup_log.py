@@ -192,24 +192,45 @@ class InvoiceFollowupLog(models.Model):
     @api.model
     def _followup_claim_steps(self, steps):
         """The steps this transaction may execute: their (customer, company) locked
-        for this transaction (``pg_try_advisory_xact_lock``: a lock held by another
-        run skips the customer, it never waits) and no step of the day yet."""
+        for this transaction and no step of the day yet. A customer another run
+        holds is waited for (at most invoice_followup.lock_wait_seconds, 60 by
+        default; all locks taken in one order, so two runs never deadlock on
+        them): when that run commits, the unique index leaves the customer to it;
+        when it dies, this run does the step. Past the wait, the customers still
+        held are left out of this run (the daily run comes back to them)."""
         if not steps:
             return steps
         keys = [(step["partner"].id, step["company"].id) for step in steps]
-        locked = {
-            (partner_id, company_id)
-            for partner_id, company_id in self.env.execute_query(SQL(
-                """SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c)
-                    WHERE pg_try_advisory_xact_lock(hashtextextended('invoice_followup.step:' || c || ':' || p, 0))""",
-                [key[0] for key in keys], [key[1] for key in keys],
-            ))
-        }
+        partner_ids, company_ids = [key[0] for key in keys], [key[1] for key in keys]
+        wait = self.env["ir.config_parameter"].sudo().get_param("invoice_followup.lock_wait_seconds", "60")
+        wait = int(wait) if str(wait).isdigit() else 60
+        try:
+            with self.env.cr.savepoint(flush=False):
+                [(previous,)] = self.env.execute_query(SQL("SELECT current_setting('lock_timeout')"))
+                self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", f"{wait * 1000}ms"))
+                # a lock timeout is an expected outcome here, not an error to log
+                self.env.cr.execute(SQL(
+                    """SELECT pg_advisory_xact_lock(lock_key) FROM (
+                           SELECT hashtextextended('invoice_followup.step:' || c || ':' || p, 0) AS lock_key
+                             FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
+                    partner_ids, company_ids,
+                ), log_exceptions=False)
+                self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
+            locked = set(keys)
+        except pg_errors.LockNotAvailable:
+            locked = {
+                (partner_id, company_id)
+                for partner_id, company_id in self.env.execute_query(SQL(
+                    """SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c)
+                        WHERE pg_try_advisory_xact_lock(hashtextextended('invoice_followup.step:' || c || ':' || p, 0))""",
+                    partner_ids, company_ids,
+                ))
+            }
         self.flush_model(["partner_id", "company_id", "date", "is_day_step"])
         done = set(self.env.execute_query(SQL(
             """SELECT partner_id, company_id FROM invoice_followup_log
                 WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id = ANY(%s)""",
-            fields.Date.context_today(self), [key[0] for key in keys], [key[1] for key in keys],
+            fields.Date.context_today(self), partner_ids, company_ids,
         )))
         claimed = [step for step, key in zip(steps, keys, strict=True) if key in locked and key not in done]
         if len(claimed) < len(steps):

@@ -37,9 +37,10 @@ class TestFollowupConcurrency(FollowupCommon):
 
     @freeze_time(TODAY)
     def test_customer_held_by_another_run_is_left_to_it(self):
-        """Scenario: another run is working on the first customer when the cron
-        starts: the cron does the second customer only, without waiting. Once
-        the other run is gone, a new run does the first customer, once."""
+        """Scenario: another run keeps working on the first customer longer than
+        the cron waits for it (1 s here): the cron does the second customer only.
+        Once the other run is gone, a new run does the first customer, once."""
+        self.env["ir.config_parameter"].sudo().set_param("invoice_followup.lock_wait_seconds", "1")
         other = self._other_run_holds(self.customer)
         self._run()
         self.assertFalse(self._logs(self.customer))
