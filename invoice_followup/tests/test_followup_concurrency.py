@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import threading
+
 from freezegun import freeze_time
 
 from odoo import fields
@@ -53,6 +55,20 @@ class TestFollowupConcurrency(FollowupCommon):
         self.assertEqual(len(self._logs(self.customer_b)), 1)
         self.assertEqual(len(self._mails(self.customer)), 1)
         self.assertEqual(len(self._mails(self.customer_b)), 1)
+
+    @freeze_time(TODAY)
+    def test_run_waits_for_a_customer_another_run_releases(self):
+        """Scenario: another run holds the first customer and ends (it dies, or
+        gives up) half a second after the cron started: the cron waits for it
+        and then does that customer's step itself; nobody is missed."""
+        other = self._other_run_holds(self.customer)
+        release = threading.Timer(0.5, other.execute, ["SELECT pg_advisory_unlock_all()"])
+        release.start()
+        self.addCleanup(release.cancel)
+        self._run()
+        self.assertEqual(len(self._logs(self.customer)), 1)
+        self.assertEqual(len(self._logs(self.customer_b)), 1)
+        self.assertEqual(len(self._mails(self.customer)), 1)
 
     @freeze_time(TODAY)
     def test_step_committed_by_another_run_is_not_repeated(self):
