@@ -182,10 +182,10 @@ class InvoiceFollowupLog(models.Model):
     @api.model
     def _followup_run_steps(self, steps, run_by):
         """Create and execute the logs of ``steps``, then move their invoices on.
-        A customer another run is working on (its lock is taken) or that had
-        its step today already is left out: each run takes a transaction-level
-        advisory lock per customer and company first, and the unique index on
-        the day's step stops what a concurrent run committed meanwhile."""
+        Each run first locks its customers (see _followup_claim_steps: a
+        customer another run works on is waited for, one that had its step
+        today is left out), and the unique index on the day's step stops what a
+        concurrent run committed meanwhile."""
         steps = self._followup_claim_steps(steps)
         return self._followup_execute_steps(steps, run_by)
 
