@@ -51,16 +51,13 @@ def followup_partner(pid=None, access_token=None):
     InvalidLink for a wrong or outdated token, Forbidden otherwise."""
     own = visitor_customer()
     partner_id = parse_id(pid) if pid else None
-    if access_token:
-        partner = request.env["res.partner"].sudo().browse(partner_id).exists() if partner_id else None
+    if access_token and partner_id:
+        partner = request.env["res.partner"].sudo().browse(partner_id).exists()
         if partner and partner._followup_check_access_token(access_token):
             return partner
-        if own and (not pid or partner_id == own.id):
-            return own.sudo()
-        raise InvalidLink(partner_id)
     if own and (not pid or partner_id == own.id):
         return own.sudo()
-    raise Forbidden()
+    raise InvalidLink(partner_id) if access_token else Forbidden()
 
 
 def _token_matches(record, access_token):
@@ -91,6 +88,12 @@ def followup_plan(plan_id, access_token=None):
     if (own and own == plan.partner_id.commercial_partner_id) or _token_matches(plan, access_token):
         return plan
     raise Forbidden()
+
+
+def statement_params(partner, access_token):
+    """The statement link's query parameters, to keep on the pages it leads to
+    (none for a logged-in customer)."""
+    return {"pid": partner.id, "access_token": access_token} if access_token else {}
 
 
 def use_customer_language(partner):

@@ -11,7 +11,7 @@ from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..tools.portal_input import parse_count
-from .access import followup_partner, followup_plan, parse_id, use_customer_language
+from .access import followup_partner, followup_plan, parse_id, statement_params, use_customer_language
 from .portal import FollowupPortal, error_text
 
 _lt = LazyTranslate(__name__)
@@ -37,12 +37,6 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                 if Plan.has_access("read") else 0
             )
         return values
-
-    def _plan_check_access(self, plan_id, access_token):
-        try:
-            return followup_plan(plan_id, access_token)
-        except Forbidden as error:
-            raise MissingError(request.env._("This document does not exist.")) from error
 
     def _plan_redirect(self, plan, access_token, **params):
         if access_token:
@@ -91,8 +85,8 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
     @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
     def portal_payment_plan(self, plan_id, access_token=None, report_type=None, download=False, done=None, **kw):
         try:
-            plan = self._plan_check_access(plan_id, access_token)
-        except MissingError:
+            plan = followup_plan(plan_id, access_token)
+        except (Forbidden, MissingError):
             return request.redirect("/my")
         if report_type in ("html", "pdf", "text"):
             return self._show_report(plan, report_type, "invoice_followup.action_report_payment_plan",
@@ -105,7 +99,7 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         if decision not in ("accept", "decline"):
             return request.not_found()
         try:
-            plan = self._plan_check_access(plan_id, access_token)
+            plan = followup_plan(plan_id, access_token)
         except MissingError:
             raise Forbidden() from None
         try:
@@ -123,8 +117,8 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         """A transaction on the plan's invoices for the next instalment's open
         amount (computed here, never taken from the browser)."""
         try:
-            plan = self._plan_check_access(plan_id, access_token)
-        except MissingError as error:
+            plan = followup_plan(plan_id, access_token)
+        except (Forbidden, MissingError) as error:
             raise ValidationError(request.env._("The access token is invalid.")) from error
         line = plan.next_line_id
         if plan.state not in ("active", "broken") or not line:
@@ -149,7 +143,7 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         except UserError as error:
             return self._followup_statement_page(partner, access_token, error=error_text(error), status=400)
         amount = sum(moves.mapped("amount_residual"))
-        query = url_encode({"pid": partner.id, "access_token": access_token}) if access_token else ""
+        query = url_encode(statement_params(partner, access_token))
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "followup",
@@ -198,7 +192,7 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         except Forbidden as error:
             return self._followup_refused(error)
         use_customer_language(partner)
-        query = {"pid": partner.id, "access_token": access_token} if access_token else {}
+        query = statement_params(partner, access_token)
         pending = partner._payment_plan_pending_request()
         if pending and request.httprequest.method == "GET":
             # one request at a time: the customer sees the one waiting

@@ -11,7 +11,14 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..tools.portal_input import parse_amount, parse_date
 from ..tools.uploads import ACCEPT, max_upload_text, read_upload
-from .access import InvalidLink, followup_invoice, followup_partner, parse_id, use_customer_language
+from .access import (
+    InvalidLink,
+    followup_invoice,
+    followup_partner,
+    parse_id,
+    statement_params,
+    use_customer_language,
+)
 
 _lt = LazyTranslate(__name__)
 
@@ -36,13 +43,6 @@ def error_text(error):
     return error.args[0] if error.args else str(error)
 
 
-def statement_query(partner, access_token):
-    """Query string that keeps the signed link on the statement's own links."""
-    if access_token:
-        return "?" + url_encode({"pid": partner.id, "access_token": access_token})
-    return ""
-
-
 class FollowupPortal(CustomerPortal):
     """Customer side of the follow-up: the statement, answers on invoices and
     contact preferences. Access (controllers/access.py): a logged-in portal
@@ -60,9 +60,9 @@ class FollowupPortal(CustomerPortal):
             values["followup_count"] = count
         return values
 
-    def _followup_refused(self, error):
-        """An outdated or wrong signed link: a page that says so and offers a
-        new link by mail; no link at all: the login page."""
+    def _followup_refused(self, error=None):
+        """An outdated or wrong signed link (InvalidLink): a page that says so
+        and offers a new link by mail; else the login page for a visitor."""
         if isinstance(error, InvalidLink):
             partner = request.env["res.partner"].sudo().browse(error.partner_id or []).exists()
             if partner:
@@ -85,7 +85,7 @@ class FollowupPortal(CustomerPortal):
             "page_name": "followup",
             "partner": partner,
             "access_token": access_token,
-            "query": statement_query(partner, access_token),
+            "query": "?" + url_encode(statement_params(partner, access_token)) if access_token else "",
             "message": done_message(done),
             "error": error,
             "logged_in": not request.env.user._is_public(),
@@ -152,7 +152,7 @@ class FollowupPortal(CustomerPortal):
             return {}
         partner = move.commercial_partner_id
         if statement_token and parse_id(pid) == partner.id and partner._followup_check_access_token(statement_token):
-            return {"pid": partner.id, "access_token": statement_token}
+            return statement_params(partner, statement_token)
         return None
 
     def _followup_answer_access(self, move_id, action, access_token, pid, statement_token):
@@ -163,7 +163,7 @@ class FollowupPortal(CustomerPortal):
         try:
             move, is_customer = followup_invoice(move_id, access_token)
         except (Forbidden, MissingError):
-            return None, None, self._followup_refused(Forbidden())
+            return None, None, self._followup_refused()
         return move, self._followup_statement_link(move, is_customer, pid, statement_token), None
 
     def _followup_answer_page(self, move, action, access_token, statement, done=None, error=None, status=200):
@@ -275,6 +275,5 @@ class FollowupPortal(CustomerPortal):
                 )
         except (UserError, ValidationError) as error:
             return self._followup_statement_page(partner, access_token, error=error_text(error), status=400)
-        query = {"pid": partner.id, "access_token": access_token} if access_token else {}
-        query["done"] = "preferences"
+        query = {**statement_params(partner, access_token), "done": "preferences"}
         return request.redirect("/my/followup?" + url_encode(query) + "#preferences")

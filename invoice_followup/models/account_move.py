@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .invoice_payment_plan import LIVE_STATES
+
 FOLLOWUP_MOVE_TYPES = ("out_invoice", "out_receipt")
 PAUSE_REASONS = [
     ("dispute", "Dispute or question"),
@@ -29,7 +31,6 @@ QUESTION_REASONS = [
 ]
 
 
-LIVE_PLAN_STATES = ("draft", "proposed", "active")
 # pauses that only an accountant (or a payment plan) lifts: customers' answers never do
 ACCOUNTANT_PAUSES = ("manual", "excluded", "payment_plan")
 
@@ -542,7 +543,7 @@ class AccountMove(models.Model):
     def _followup_live_plans(self):
         """The payment plans (draft, proposed or active) that cover these invoices."""
         return self.env["invoice.payment.plan"].sudo().search(
-            [("move_ids", "in", self.ids), ("state", "in", LIVE_PLAN_STATES)]
+            [("move_ids", "in", self.ids), ("state", "in", LIVE_STATES)]
         )
 
     def _followup_held_by_accountant(self):

@@ -22,6 +22,8 @@ from ..tools.sms_segments import sms_segments
 _logger = logging.getLogger(__name__)
 
 DAY_STEP_INDEX = "invoice_followup_log_day_step_uniq"
+# the advisory lock of one (customer p, company c) step, for every run
+STEP_LOCK_KEY = SQL("hashtextextended('invoice_followup.step:' || c || ':' || p, 0)")
 CHANNEL_STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 LETTER_STATES = [
     ("to_print", "To print"),
@@ -211,9 +213,8 @@ class InvoiceFollowupLog(models.Model):
                 # a lock timeout is an expected outcome here, not an error to log
                 self.env.cr.execute(SQL(
                     """SELECT pg_advisory_xact_lock(lock_key) FROM (
-                           SELECT hashtextextended('invoice_followup.step:' || c || ':' || p, 0) AS lock_key
-                             FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
-                    partner_ids, company_ids,
+                           SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
+                    STEP_LOCK_KEY, partner_ids, company_ids,
                 ), log_exceptions=False)
                 self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
             locked = set(keys)
@@ -221,9 +222,8 @@ class InvoiceFollowupLog(models.Model):
             locked = {
                 (partner_id, company_id)
                 for partner_id, company_id in self.env.execute_query(SQL(
-                    """SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c)
-                        WHERE pg_try_advisory_xact_lock(hashtextextended('invoice_followup.step:' || c || ':' || p, 0))""",
-                    partner_ids, company_ids,
+                    "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c) WHERE pg_try_advisory_xact_lock(%s)",
+                    partner_ids, company_ids, STEP_LOCK_KEY,
                 ))
             }
         self.flush_model(["partner_id", "company_id", "date", "is_day_step"])

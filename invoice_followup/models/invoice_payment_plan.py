@@ -138,9 +138,7 @@ class InvoicePaymentPlan(models.Model):
         self.env.execute_query(SQL(
             "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(live.move_ids.ids)
         ))
-        others = self.sudo().search([
-            ("id", "not in", live.ids), ("state", "in", LIVE_STATES), ("move_ids", "in", live.move_ids.ids),
-        ])
+        others = live.move_ids._followup_live_plans() - live
         for plan in live:
             clash = others.filtered(lambda other, plan=plan: other.move_ids & plan.move_ids)
             if clash:
@@ -271,7 +269,6 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("Only a proposed plan can be accepted."))
         if not (name or "").strip():
             raise UserError(self.env._("Please type your name to accept the plan."))
-        self._check_one_live_plan()
         self.write({"accepted_by": name.strip(), "accepted_date": fields.Datetime.now()})
         self._activate()
         return True

@@ -142,7 +142,6 @@ class ResPartner(models.Model):
         if not template:
             return False
         partner.followup_link_sent_date = today
-        partner._followup_get_access_token()
         template.sudo().send_mail(partner.id, email_values={"recipient_ids": [fields.Command.set(recipient.ids)]})
         partner._message_log(body=self.env._("A new follow-up link was sent to %(email)s on request.",
                                              email=recipient.email))
