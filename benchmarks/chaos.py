@@ -481,11 +481,7 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
     bench.db_copy(ctx["template"], db_name)
     db = Db(db_name)
     try:
-        db.prepare(args.batch_size)
-        say(f"{db_name}: listing the due customers (read only)")
-        before = run_worker("due", db_name, ctx["ours_path"], {})
-        today, due = before["today"], before["due"]
-        baseline = db.max_ids()
+        today, due, baseline = prepare_round(db, db_name, ctx, args.batch_size)
         logfile = os.path.join(LOG_DIR, f"{db_name}.server.log")
         if os.path.exists(logfile):
             os.remove(logfile)
@@ -629,10 +625,7 @@ def run_held_round(ctx, db_name):
         os.remove(logfile)
     server = OdooServer(db_name, ctx["ours_path"], logfile)
     try:
-        db.prepare(args.batch_size)
-        before = run_worker("due", db_name, ctx["ours_path"], {})
-        today, due = before["today"], before["due"]
-        baseline = db.max_ids()
+        today, due, baseline = prepare_round(db, db_name, ctx, args.batch_size)
         ready_file = os.path.join(LOG_DIR, f"{db_name}.hold.ready")
         if os.path.exists(ready_file):
             os.remove(ready_file)
@@ -726,6 +719,14 @@ def finish_direct(direct, db_name):
 
 
 # ============================================================================ checks
+
+
+def prepare_round(db, db_name, ctx, batch_size):
+    """Configure a fresh round's database; (today, due customers, ids before the run)."""
+    db.prepare(batch_size)
+    say(f"{db_name}: listing the due customers (read only)")
+    before = run_worker("due", db_name, ctx["ours_path"], {})
+    return before["today"], before["due"], db.max_ids()
 
 
 def check_round(db, today, due, still_due, baseline):
