@@ -332,7 +332,7 @@ class InvoicePaymentPlan(models.Model):
         self._notify_responsible(self.env._("Payment plan %(name)s broken", name=self.name))
         stage = self.company_id.payment_plan_broken_stage_id
         if moves and stage:
-            moves._invoice_followup_run_customer(run_by="cron", stage=stage)
+            self.env["invoice.followup.run"]._run(moves, run_by="cron", stage=stage)
         return True
 
     # ------------------------------------------------------------------

@@ -20,7 +20,8 @@ class TestFollowupAnswers(FollowupCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.move = cls._invoice(days_late=10, amount=900.0)
+        with freeze_time(TODAY):  # the schedule is computed on the day of the tests
+            cls.move = cls._invoice(days_late=10, amount=900.0)
         cls.company.followup_max_promise_days = 30
 
     def _plan(self, moves, count=2):
