@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The invoice's side of the follow-up: its schedule (fields and computes), what
+is an open customer invoice (said once: _followup_open_domain / _followup_is_open),
+the accountant's actions and the customer's answers (receipt, question, dispute,
+"already paid", promise). Over 400 lines because the answers belong to the
+invoice they answer; the run itself is models/invoice_followup_run.py."""
 import math
 from collections import defaultdict
 from datetime import timedelta

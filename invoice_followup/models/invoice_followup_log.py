@@ -1,4 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The follow-up step (invoice.followup.log, "Follow-up Step": one word, step,
+for its records everywhere): its fields, each channel's execution and outcome
+(email, SMS, letter, activity: one method each, all steps of a batch at once),
+its traces in the chatters, the values its templates read (from the builder,
+invoice.followup.document) and its actions. Over 400 lines because the four
+channels live with the record whose outcome they write; creating and running
+steps is models/invoice_followup_run.py, mail queueing models/invoice_followup_bulk.py."""
 import logging
 from collections import defaultdict
 
@@ -7,7 +14,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
-from odoo.tools.mail import is_html_empty
 
 
 from ..tools.formatting import align, sms_amounts
@@ -155,7 +161,7 @@ class InvoiceFollowupLog(models.Model):
                 step._execute_letter(fallback=True)
         todo.filtered(lambda step: step.stage_id.create_activity or step.stage_id.escalate)._execute_activity()
         for template, steps in emails.items():
-            steps._followup_queue_emails(template)
+            self.env["invoice.followup.bulk"]._queue_mails(steps, template)
         self._log_in_chatters()
 
     def _followup_set(self, values):
@@ -180,78 +186,6 @@ class InvoiceFollowupLog(models.Model):
                 by_template[template] |= step
         return by_template
 
-    def _followup_queue_emails(self, template):
-        """Queue the mails of these steps through ``template``, all at once: what
-        message_post_with_source() does for one record (render in the customer's
-        language, wrap in the template's layout, a message in the chatter, a
-        queued mail.mail and its notification), in one query per kind of record.
-        The message goes to the customer's chatter, where replies land too; it
-        says what the step did (it is the customer's trace of the step)."""
-        rendered = template._generate_template(
-            self.ids,
-            ("subject", "body_html", "email_from", "email_to", "email_cc", "partner_to",
-             "reply_to", "mail_server_id", "scheduled_date"),
-            find_or_create_partners=True,
-        )
-        langs = template._render_lang(self.ids)
-        author = self.env.user.partner_id
-        reply_tos = self.partner_id._notify_get_reply_to(default=author.email_formatted)
-        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-        layout = template.email_layout_xmlid
-        Partner = self.env["res.partner"]
-        mail_values = []
-        for step in self:
-            values = rendered[step.id]
-            lang = langs.get(step.id) or self.env.lang
-            recipients = Partner.browse(values.get("partner_ids") or step.recipient_id.ids)
-            if recipients != step.recipient_id:  # the template adds or changes recipients
-                step._followup_set({"email_info": ", ".join(recipients.mapped("email_formatted"))})
-            attachments = step._followup_invoice_attachments() if step.stage_id.attach_invoices else []
-            body = values.get("body_html") or ""
-            mail_values.append({
-                # the message in the customer's chatter: what the step did (the
-                # whole mail would cost the sanitizer more than all the rest)
-                "model": "res.partner",
-                "res_id": step.partner_id.id,
-                "record_name": step.partner_id.display_name,
-                "message_type": "comment",
-                "subtype_id": comment,
-                "author_id": author.id,
-                "email_from": values.get("email_from") or author.email_formatted,
-                "reply_to": values.get("reply_to") or reply_tos[step.partner_id.id],
-                "subject": values.get("subject"),
-                "body": step._followup_chatter_html(),
-                "partner_ids": [fields.Command.set(recipients.ids)],
-                **({"attachment_ids": [fields.Command.set([a.id for a in attachments])]} if attachments else {}),
-                # the mail, with a one-line summary as its preview text
-                "body_html": step._followup_render_email_layout(
-                    layout, body, step.with_context(lang=lang)._followup_email_summary(), lang
-                ),
-                "recipient_ids": [fields.Command.set(recipients.ids)],
-                "email_cc": values.get("email_cc"),
-                "mail_server_id": values.get("mail_server_id"),
-                "scheduled_date": values.get("scheduled_date"),
-                "auto_delete": template.auto_delete,
-                "is_notification": True,
-                "state": "outgoing",
-            })
-        mails = self.env["mail.mail"].sudo().create(mail_values)
-        self.env["mail.notification"].sudo().create([
-            {
-                "author_id": author.id,
-                "mail_message_id": mail.mail_message_id.id,
-                "mail_mail_id": mail.id,
-                "res_partner_id": partner.id,
-                "notification_type": "email",
-                "notification_status": "ready",
-                "is_read": True,
-            }
-            for mail in mails
-            for partner in mail.recipient_ids
-        ])
-        for step, mail in zip(self, mails, strict=True):
-            step._followup_set({"mail_message_id": mail.mail_message_id.id})
-
     def _followup_email_summary(self):
         """The mail's preview text: "3 invoice(s), 1,250.00 SAR due", in the
         context's language."""
@@ -259,36 +193,6 @@ class InvoiceFollowupLog(models.Model):
         return self.env._(
             "%(count)s invoice(s), %(amount)s due", count=len(self.move_ids), amount=self._get_followup_sms_amount()
         )
-
-    def _followup_render_email_layout(self, layout, body, preview, lang):
-        """``body`` wrapped in the mail layout ``layout`` with the values
-        mail.thread's notification gives it; ``preview`` is the text mail
-        clients show next to the subject. The body's links are already absolute."""
-        self.ensure_one()
-        if not layout:
-            return body
-        html = self.env["ir.qweb"].with_context(lang=lang)._render(layout, {
-            "message": self.env["mail.message"],
-            "followup_body": body,
-            "followup_preview": preview,
-            "subtype": self.env["mail.message.subtype"].sudo(),
-            "model_description": self._followup_model_description(lang),
-            "record": self,
-            "record_name": False,
-            "subtitles": False,
-            "company": self.company_id,
-            "email_add_signature": False,
-            "signature": "",
-            "website_url": "",
-            "lang": lang,
-            "is_html_empty": is_html_empty,
-        }, minimal_qcontext=True, raise_if_not_found=False)
-        return html or body
-
-    @api.model
-    @tools.ormcache("lang")
-    def _followup_model_description(self, lang):
-        return self.env["ir.model"]._get(self._name).with_context(lang=lang).display_name
 
     def _followup_invoice_attachments(self):
         """The invoices' own PDFs: the one Odoo keeps, else rendered now."""

@@ -2,6 +2,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..tools.formatting import days_late
+
 
 class InvoiceFollowupWorklist(models.Model):
     """The accountants' daily screen: one row per customer and company with
@@ -40,8 +42,7 @@ class InvoiceFollowupWorklist(models.Model):
     def _compute_days_late(self):
         today = fields.Date.context_today(self)
         for row in self:
-            due = row.oldest_due_date
-            row.days_late = max((today - due).days, 0) if due else 0
+            row.days_late = days_late(row.oldest_due_date, today)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -117,4 +117,4 @@ def make_step(env, partner, company, stage, moves, run_by="user"):
 def send_email(step):
     """Only the email channel of ``step``, as the run executes it."""
     for template, steps in step._followup_plan_emails().items():
-        steps._followup_queue_emails(template)
+        step.env["invoice.followup.bulk"]._queue_mails(steps, template)
