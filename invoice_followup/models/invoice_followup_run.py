@@ -199,8 +199,9 @@ class InvoiceFollowupRun(models.AbstractModel):
         runs manual stages and the next stage not due yet; ``stage`` forces the
         step (escalation, a broken payment plan). Returns the steps
         (invoice.followup.log), failed ones included."""
-        planned = self._claim(self._plan(moves, force=force, stage=stage))
-        return self._execute(planned, run_by)
+        run = self.with_env(moves.env)  # with the rights ``moves`` come with
+        planned = run._claim(run._plan(moves, force=force, stage=stage))
+        return run._execute(planned, run_by)
 
     @api.model
     def _plan(self, moves, force=False, stage=None):

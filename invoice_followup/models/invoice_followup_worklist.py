@@ -66,9 +66,14 @@ class InvoiceFollowupWorklist(models.Model):
                     MIN(m.followup_next_date) FILTER (
                         WHERE m.followup_state IN ('planned', 'action_needed')
                     ) AS next_date,
-                    (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
-                        FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
-                        AS next_stage_id,
+                    -- what the run sends: the most advanced stage due, else the next to come
+                    COALESCE(
+                        (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence DESC, s.id DESC)
+                            FILTER (WHERE m.followup_state IN ('planned', 'action_needed')
+                                    AND m.followup_next_date <= CURRENT_DATE))[1],
+                        (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
+                            FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
+                    ) AS next_stage_id,
                     CASE
                         WHEN BOOL_OR(m.followup_state = 'action_needed') THEN 'action_needed'
                         WHEN BOOL_OR(m.followup_state = 'planned') THEN 'planned'
@@ -77,6 +82,7 @@ class InvoiceFollowupWorklist(models.Model):
                     MAX(m.followup_last_date) AS last_date
                 FROM account_move m
                 JOIN res_partner p ON p.id = m.commercial_partner_id
+                LEFT JOIN invoice_followup_stage s ON s.id = m.followup_next_stage_id
                 WHERE m.state = 'posted'
                   AND m.move_type IN ('out_invoice', 'out_receipt')
                   AND m.payment_state IN ('not_paid', 'partial')

@@ -200,7 +200,12 @@ class ResPartner(models.Model):
         for partner in self:
             open_moves = by_partner.get(partner.commercial_partner_id, moves.browse())
             planned = open_moves.filtered(lambda m: m.followup_next_date and m.followup_state in ("planned", "action_needed"))
-            first = planned.sorted(lambda m: (m.followup_next_date, m.id))[:1]
+            # what the run sends: the most advanced stage due, else the next to come
+            due = planned.filtered(lambda m: m.followup_next_date <= today)
+            first = (
+                due.sorted(lambda m: (m.followup_next_stage_id.sequence, m.followup_next_stage_id.id))[-1:]
+                or planned.sorted(lambda m: (m.followup_next_date, m.id))[:1]
+            )
             partner.followup_invoice_ids = open_moves
             partner.followup_currency_id = self.env.company.currency_id
             partner.followup_amount_due = sum(open_moves.mapped("amount_residual_signed"))

@@ -57,3 +57,24 @@ class TestFollowupEngine(FollowupCommon):
             [self.stage_friendly, self.stage_first, self.stage_second],
         )
         self.assertEqual(set(moves.mapped("followup_last_date")), {TODAY})
+
+    def test_next_stage_is_what_the_run_sends_before_any_run(self):
+        """Scenario: a fresh database (the run has not run yet) with a customer
+        120 days late and another invoice just issued. The invoice, the
+        customer's Follow-up tab and the worklist all show the final notice as
+        the next stage (the run catches up to the most advanced automatic stage
+        due), not "Invoice received?"; the run then sends exactly that, and
+        the escalation (manual) becomes the next stage, waiting for an
+        accountant."""
+        with freeze_time(TODAY):
+            late = self._invoice(days_late=120)
+            fresh = self._invoice(invoice_date=TODAY, term=self.term_30)
+            self.assertEqual(late.followup_next_stage_id, self.stage_final)
+            self.assertEqual(fresh.followup_next_stage_id, self.stage_receipt)
+            self.assertEqual(self.customer.followup_next_stage_id, self.stage_final)
+            self.env.flush_all()
+            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(row.next_stage_id, self.stage_final)
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_final)
+            self.assertEqual(late.followup_next_stage_id, self.stage_escalation)

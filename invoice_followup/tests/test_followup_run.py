@@ -357,10 +357,13 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(row.days_late, 5)
             self.assertAlmostEqual(row.amount_overdue, 1000.0)
+            # the due stage is the one the run would send today: the first reminder
+            self.assertEqual(row.next_stage_id, self.stage_first)
             row.action_skip_stage()
-            self.assertEqual(move.followup_stage_id, self.stage_receipt)
+            self.assertEqual(move.followup_stage_id, self.stage_first)
+            self.assertEqual(move.followup_next_stage_id, self.stage_second)
             self._run()
-            self.assertEqual(self._logs().stage_id, self.stage_first)
+            self.assertFalse(self._logs())
             call = self.env["invoice.followup.call.wizard"].create({
                 "partner_ids": [Command.set(self.customer.ids)],
                 "outcome": "promise",
