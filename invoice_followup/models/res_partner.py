@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import secrets
 
-from dateutil.relativedelta import relativedelta
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
@@ -379,60 +378,3 @@ class ResPartner(models.Model):
         if len(moves.company_id) > 1:
             moves = moves.filtered(lambda m: m.company_id == moves[:1].company_id)
         return moves
-
-    def _payment_plan_request_preview(self, count=None, currency_id=None):
-        """What the request form shows: invoices, allowed numbers of
-        instalments and the schedule for the chosen one."""
-        moves = self._followup_overdue_moves(currency_id)
-        moves -= moves._followup_live_plans().move_ids
-        if not moves:
-            raise UserError(self.env._("Your overdue invoices are already in a payment plan."))
-        company = moves.company_id
-        maximum = max(company.payment_plan_max_instalments or 12, 2)
-        count = min(max(count or min(3, maximum), 2), maximum)
-        Plan = self.env["invoice.payment.plan"]
-        values = Plan._prepare_plan_values(
-            moves, count, fields.Date.context_today(self) + relativedelta(days=7)
-        )
-        return {
-            "moves": moves,
-            "currency": moves.currency_id,
-            "total": values["amount_total"],
-            "count": count,
-            "counts": list(range(2, maximum + 1)),
-            "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
-        }
-
-    def _payment_plan_pending_request(self):
-        """The customer's own request still waiting (draft or proposed): one at a time."""
-        return self.env["invoice.payment.plan"].search([
-            ("partner_id", "=", self.commercial_partner_id.id),
-            ("origin", "=", "customer"),
-            ("state", "in", ("draft", "proposed")),
-        ], limit=1)
-
-    def _payment_plan_request(self, count=None, currency_id=None):
-        """Create the plan the customer asked for: inside the company's policy it
-        is approved and proposed at once, else an accountant decides."""
-        Plan = self.env["invoice.payment.plan"]
-        pending = self._payment_plan_pending_request()
-        if pending:
-            return pending
-        preview = self._payment_plan_request_preview(count, currency_id)
-        plan = Plan.create({
-            **Plan._prepare_plan_values(
-                preview["moves"], preview["count"], fields.Date.context_today(self) + relativedelta(days=7)
-            ),
-            "origin": "customer",
-            "user_id": self.with_company(preview["moves"].company_id).followup_responsible_id.id
-            or preview["moves"].company_id.followup_responsible_id.id,
-        })
-        refusals = plan._policy_refusals()
-        if refusals:
-            plan.message_post(body=self.env._(
-                "Requested by the customer; needs approval: %(reasons)s.", reasons=", ".join(refusals)))
-            plan._notify_responsible(self.env._("Approve or change the payment plan %(name)s", name=plan.name))
-        else:
-            plan.message_post(body=self.env._("Requested by the customer within the policy: approved automatically."))
-            plan.action_propose()
-        return plan

@@ -63,7 +63,7 @@ class TestFollowupAnswers(FollowupCommon):
         with self.assertRaises(UserError):
             self._plan(self.move)
         with self.assertRaises(UserError):
-            self.customer._payment_plan_request(2)
+            self.env["invoice.payment.plan"]._create_request(self.customer, 2)
         Plan = self.env["invoice.payment.plan"]
         with self.assertRaisesRegex(ValidationError, "already in payment plan"):
             values = Plan._prepare_plan_values(self._invoice(days_late=3), 2, TODAY + timedelta(days=7))
