@@ -163,51 +163,51 @@ class InvoiceFollowupStage(models.Model):
         environment's language (names and summaries go through env._, so each
         language gets its own wording). Values ending in _id are xml ids."""
         _ = self.env._
-    return [
-        (_("Invoice received?"), "invoice_date", 2, {
-            "receipt_check": True,
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_receipt_check",
-        }),
-        (_("Friendly reminder"), "due_date", -3, {
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
-        }),
-        (_("First reminder"), "due_date", 3, {
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_first_reminder",
-            "send_sms": True,
-            "sms_template_id": "invoice_followup.sms_template_reminder",
-        }),
-        (_("Second reminder"), "due_date", 15, {
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_second_reminder",
-            "send_sms": True,
-            "sms_template_id": "invoice_followup.sms_template_reminder",
-            "create_activity": True,
-            "activity_type_id": "mail.mail_activity_data_call",
-            "activity_summary": _("Call the customer about the overdue invoices"),
-        }),
-        (_("Final notice"), "due_date", 30, {
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_final_notice",
-            "send_letter": True,
-            "attach_invoices": True,
-            "create_activity": True,
-            "activity_type_id": "mail.mail_activity_data_call",
-            "activity_summary": _("Final notice sent: call the customer"),
-        }),
-        (_("Escalation"), "due_date", 60, {
-            "auto_execute": False,
-            "send_email": True,
-            "mail_template_id": "invoice_followup.mail_template_escalation",
-            "send_letter": True,
-            "escalate": True,
-            "create_activity": True,
-            "activity_type_id": "mail.mail_activity_data_todo",
-            "activity_summary": _("Escalated: decide on collection or legal action"),
-        }),
-    ]
+        return [
+            (_("Invoice received?"), "invoice_date", 2, {
+                "receipt_check": True,
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_receipt_check",
+            }),
+            (_("Friendly reminder"), "due_date", -3, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+            }),
+            (_("First reminder"), "due_date", 3, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_first_reminder",
+                "send_sms": True,
+                "sms_template_id": "invoice_followup.sms_template_reminder",
+            }),
+            (_("Second reminder"), "due_date", 15, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_second_reminder",
+                "send_sms": True,
+                "sms_template_id": "invoice_followup.sms_template_reminder",
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_call",
+                "activity_summary": _("Call the customer about the overdue invoices"),
+            }),
+            (_("Final notice"), "due_date", 30, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_final_notice",
+                "send_letter": True,
+                "attach_invoices": True,
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_call",
+                "activity_summary": _("Final notice sent: call the customer"),
+            }),
+            (_("Escalation"), "due_date", 60, {
+                "auto_execute": False,
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_escalation",
+                "send_letter": True,
+                "escalate": True,
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_todo",
+                "activity_summary": _("Escalated: decide on collection or legal action"),
+            }),
+        ]
 
     @api.model
     def _default_stage_translations(self, langs):
