@@ -35,6 +35,7 @@
         "views/invoice_payment_plan_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/invoice_followup_risk_level_views.xml",
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
         "views/portal_payment_plan_templates.xml",

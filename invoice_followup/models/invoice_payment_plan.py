@@ -8,7 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+from .invoice_followup_risk_level import RISK_LEVELS, RISK_ORDER
+
 LIVE_STATES = ("draft", "proposed", "active")
 
 
@@ -232,8 +233,8 @@ class InvoicePaymentPlan(models.Model):
         )
         if minimum and any(self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines):
             reasons.append(self.env._("instalments below %(amount)s", amount=self.currency_id.format(minimum)))
-        level = self.partner_id.commercial_partner_id.payment_risk_level or "low"
-        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(company.payment_plan_max_risk or "high", 2):
+        level = self.partner_id.commercial_partner_id.payment_risk_level or RISK_LEVELS[0][0]
+        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(company.payment_plan_max_risk, len(RISK_LEVELS) - 1):
             reasons.append(self.env._("customer risk is %(level)s", level=level))
         if company.payment_plan_max_amount:
             total_company = self.currency_id._convert(

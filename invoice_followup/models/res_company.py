@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from .invoice_followup_risk_level import RISK_LEVELS
+
 # Countries whose weekend is Friday and Saturday: reminders go out Sunday to Thursday.
 FRIDAY_SATURDAY_WEEKEND = {"SA", "KW", "QA", "BH", "OM", "YE", "IQ", "JO", "EG", "SY", "LY", "DZ", "SD"}
 
@@ -57,7 +59,7 @@ class ResCompany(models.Model):
         help="In company currency; smaller instalments need an accountant's approval.",
     )
     payment_plan_max_risk = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        RISK_LEVELS,
         string="Highest Risk Approved Automatically", default="medium",
     )
     payment_plan_max_amount = fields.Monetary(

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
+from .invoice_followup_risk_level import RISK_LEVELS
+
 
 class ResPartner(models.Model):
     _name = "res.partner"
@@ -34,9 +36,9 @@ class ResPartner(models.Model):
         help="No reminder of any kind is sent to this customer.",
     )
     payment_risk_level = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        RISK_LEVELS,
         string="Payment Risk",
-        default="low",
+        default=RISK_LEVELS[0][0],
     )
 
     followup_access_token = fields.Char(
@@ -228,6 +230,33 @@ class ResPartner(models.Model):
 
     def action_followup_send_now(self):
         return self._followup_moves_or_raise().action_followup_send_now()
+
+    @api.model
+    def _followup_escalation_stage(self, company):
+        """The stage "Escalate" runs in ``company``: its most advanced active
+        stage flagged ``escalate``, else its last active stage."""
+        stages = self.env["invoice.followup.stage"].sudo().search(
+            [("company_id", "=", company.id)], order="sequence desc, id desc"
+        )
+        return stages.filtered("escalate")[:1] or stages[:1]
+
+    def action_followup_escalate(self):
+        """Run the escalation stage now for the open overdue invoices (not
+        paused) of these customers in the current company, through the engine of
+        "Send now"; show the result as "Send now" does."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        moves = self._followup_moves_or_raise().filtered(
+            lambda m: m.followup_date_due and m.followup_date_due < today
+        )
+        if not moves:
+            raise UserError(self.env._("These customers have no overdue invoice to escalate."))
+        stage = self._followup_escalation_stage(company)
+        if not stage:
+            raise UserError(self.env._("The company %(company)s has no follow-up stage.", company=company.name))
+        moves.check_access("write")
+        logs = moves._invoice_followup_run(run_by="user", force=True, stage=stage)
+        return logs._action_show_result()
 
     def action_followup_skip_stage(self):
         """Mark the next stage as done without sending anything."""
