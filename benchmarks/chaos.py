@@ -22,7 +22,7 @@ Every database it touches is named ifu_chaos_*:
 3. Kill rounds: ifu_chaos_<customers> copied from the template (CREATE DATABASE ...
    TEMPLATE), `invoice_followup.batch_size` set small (--batch-size), the follow-up cron
    due now. A read-only Odoo subprocess lists the due customers
-   (_invoice_followup_due_work, rolled back). A real server
+   (invoice.followup.run._due_work, rolled back). A real server
    (python -m odoo --max-cron-threads=1 --no-http, its own process group) runs the cron;
    the script polls the database every 50 ms and SIGKILLs the whole process group at a
    random moment (seeded): 15 % during the server's start, 15 % as soon as a batch is
@@ -134,8 +134,8 @@ def worker_due(db, addons_path, opts):
         env = api.Environment(cr, SUPERUSER_ID, {})
         env = env(user=env.ref(CRON_XMLID).user_id.id)
         Move = env["account.move"]
-        Move._invoice_followup_release_pauses()  # as _cron_invoice_followup() does first
-        work = Move._invoice_followup_due_work()
+        env["invoice.followup.run"]._release_pauses()  # as _cron_invoice_followup() does first
+        work = env["invoice.followup.run"]._due_work()
         today = fields.Date.context_today(Move)
         cr.rollback()
     return {"today": str(today), "due": {str(partner): ids for partner, ids in work.items()}}
@@ -179,7 +179,7 @@ def worker_hold(db, addons_path, opts):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         Move = env["account.move"]
-        work = Move._invoice_followup_due_work()
+        work = env["invoice.followup.run"]._due_work()
         partner = max(work)
         Move.browse(work[partner]).action_followup_send_now()
         env.flush_all()

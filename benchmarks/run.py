@@ -488,7 +488,7 @@ def worker_ours(db, addons_path, opts):
         env.flush_all()
         cr.commit()
         Move = env["account.move"]
-        due = Move._invoice_followup_due_work()  # what the run will find (then rolled back)
+        due = env["invoice.followup.run"]._due_work()  # what the run will find (then rolled back)
         due_customers = len(due)
         due_invoices = sum(len(ids) for ids in due.values())
         max_log = env["invoice.followup.log"].search([], order="id desc", limit=1).id or 0
@@ -561,7 +561,7 @@ def worker_probe(db, addons_path, opts):
         _ours_setup(env)
         env.flush_all()
         Move = env["account.move"]
-        work = Move._invoice_followup_due_work()
+        work = env["invoice.followup.run"]._due_work()
         probes = env["res.partner"].search([("ref", "=like", "probe-%")], order="ref")
         by_size = {}
         for partner in probes:
@@ -576,7 +576,7 @@ def worker_probe(db, addons_path, opts):
             try:
                 env.invalidate_all()
                 before = cr.sql_log_count
-                log = Move.browse(move_ids)._invoice_followup_run_customer(run_by="cron")
+                log = env["invoice.followup.run"]._run(Move.browse(move_ids), run_by="cron")
                 env.flush_all()
                 queries = cr.sql_log_count - before
                 state = log.state

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
+from .models.account_move import FOLLOWUP_MOVE_TYPES
+
 _logger = logging.getLogger(__name__)
 
 # Records of other apps that this module's demo data made: uninstalling must
@@ -25,7 +27,7 @@ def uninstall_hook(env):
     """Say what stays and what goes, before Odoo removes the module's data:
     accounting (invoices, payments, journal items) is never touched."""
     Move = env["account.move"].sudo().with_context(active_test=False)
-    invoices = Move.search_count([("move_type", "in", ("out_invoice", "out_receipt"))])
+    invoices = Move.search_count([("move_type", "in", FOLLOWUP_MOVE_TYPES)])
     steps = env["invoice.followup.log"].sudo().search_count([])
     plans = env["invoice.payment.plan"].sudo().search_count([])
     env.cr.execute(

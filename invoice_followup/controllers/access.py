@@ -17,6 +17,8 @@ from odoo.exceptions import MissingError
 from odoo.http import request
 from odoo.tools import consteq
 
+from ..models.account_move import FOLLOWUP_MOVE_TYPES
+
 MAX_ID = 2**31 - 1
 
 
@@ -69,7 +71,7 @@ def followup_invoice(move_id, access_token=None):
     logged-in user of its customer; (invoice, whether the visitor is logged in
     as that customer: only then may the pages lead to the statement)."""
     move = request.env["account.move"].sudo().browse(parse_id(move_id) or []).exists()
-    if not move or move.move_type not in ("out_invoice", "out_receipt") or move.state != "posted":
+    if not move or move.move_type not in FOLLOWUP_MOVE_TYPES or move.state != "posted":
         raise MissingError(request.env._("This document does not exist."))
     own = visitor_customer()
     is_customer = bool(own and own == move.commercial_partner_id)

@@ -80,7 +80,7 @@ class FollowupPortal(CustomerPortal):
     def _followup_statement_page(self, partner, access_token, done=None, error=None, status=200):
         use_customer_language(partner)
         values = self._prepare_portal_layout_values()
-        values.update(partner._followup_statement_data())
+        values.update(request.env["invoice.followup.document"]._portal_values(partner))
         values.update({
             "page_name": "followup",
             "partner": partner,

@@ -3,9 +3,12 @@ from . import invoice_followup_risk_level
 from . import invoice_followup_weekday
 from . import invoice_followup_stage
 from . import invoice_followup_log
+from . import invoice_followup_bulk
+from . import invoice_followup_document
 from . import invoice_payment_plan
 from . import invoice_payment_plan_line
 from . import account_move
+from . import invoice_followup_run
 from . import ir_actions_report
 from . import ir_http
 from . import ir_module_module

@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The invoice's side of the follow-up: its schedule (fields and computes), what
+is an open customer invoice (said once: _followup_open_domain / _followup_is_open),
+the accountant's actions and the customer's answers (receipt, question, dispute,
+"already paid", promise). Over 400 lines because the answers belong to the
+invoice they answer; the run itself is models/invoice_followup_run.py."""
 import math
 from collections import defaultdict
 from datetime import timedelta
@@ -7,7 +12,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from .invoice_payment_plan import LIVE_STATES
 
@@ -145,40 +149,40 @@ class AccountMove(models.Model):
                 min(open_terms.mapped("date_maturity")) if open_terms else move.invoice_date_due
             )
 
+    @api.model
+    def _followup_open_domain(self):
+        """The open customer invoice, as a domain: posted, something left to pay
+        (see _followup_is_open for the same test on a record)."""
+        return [
+            ("move_type", "in", FOLLOWUP_MOVE_TYPES),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("amount_residual", ">", 0),
+        ]
+
     def _followup_is_open(self):
-        """A posted customer invoice that still has something to pay."""
+        """The open customer invoice, on a record (see _followup_open_domain)."""
         self.ensure_one()
         return (
             self.state == "posted"
             and self.move_type in FOLLOWUP_MOVE_TYPES
-            and self.payment_state not in ("paid", "in_payment", "reversed")
+            and self.payment_state in ("not_paid", "partial")
             and not self.currency_id.is_zero(self.amount_residual)
             and self.amount_residual > 0
         )
 
     @api.model
-    def _followup_stages_by_company(self, companies):
+    def _followup_rules_by_company(self, companies):
+        """{company id: its stages' rules (invoice.followup.stage._followup_rules)}."""
         stages = self.env["invoice.followup.stage"].sudo().search(
             [("company_id", "in", companies.ids)], order="sequence, id"
         )
-        by_company = defaultdict(lambda: self.env["invoice.followup.stage"])
-        for stage in stages:
-            by_company[stage.company_id.id] |= stage
-        return by_company
-
-    @api.model
-    def _followup_rules_by_company(self, companies):
-        """{company id: its stages' rules (invoice.followup.stage._followup_rules)}."""
         rules = defaultdict(list)
         rules.update(
-            (company_id, stages._followup_rules())
-            for company_id, stages in self._followup_stages_by_company(companies).items()
+            (company.id, company_stages._followup_rules())
+            for company, company_stages in stages.grouped("company_id").items()
         )
         return rules
-
-    def _followup_remaining_stages(self, stages):
-        """Stages after the last one done that apply to this invoice."""
-        return stages.browse([rule.stage.id for rule in self._followup_remaining_rules(stages._followup_rules())])
 
     def _followup_remaining_rules(self, rules):
         """The rules (see invoice.followup.stage._followup_rules) of the stages
@@ -190,6 +194,20 @@ class AccountMove(models.Model):
             rule for rule in rules
             if (after is None or rule.key > after) and rule.applies_to(self)
         ]
+
+    def _followup_due_rule(self, remaining, today, include_manual=False):
+        """The most advanced of the ``remaining`` rules due today or before
+        (catch-up: never a burst of every stage missed), or None. Without
+        ``include_manual`` (the daily run) it never reaches past the first
+        manual stage: that one waits for an accountant in the worklist."""
+        due = None
+        for rule in remaining:
+            if not include_manual and not rule.auto_execute:
+                break
+            date = rule.date_for(self)
+            if date and date <= today:
+                due = rule
+        return due
 
     @api.depends(
         "state",
@@ -203,14 +221,20 @@ class AccountMove(models.Model):
         "partner_id.commercial_partner_id.payment_risk_level",
     )
     def _compute_followup_next(self):
+        """What the daily run will do next: the stage it would send today (the
+        most advanced one due, as the run catches up), else the next stage to
+        come, and its date. Depends on today's date: refreshed by the daily run
+        (invoice.followup.run._refresh_schedule, the one place)."""
+        today = fields.Date.context_today(self)
         rules_by_company = self._followup_rules_by_company(self.company_id)
         for move in self:
             remaining = (
                 move._followup_remaining_rules(rules_by_company[move.company_id.id])
                 if move._followup_is_open() else []
             )
-            move.followup_next_stage_id = remaining[0].stage if remaining else False
-            move.followup_next_date = remaining[0].date_for(move) if remaining else False
+            rule = (move._followup_due_rule(remaining, today) or remaining[0]) if remaining else None
+            move.followup_next_stage_id = rule.stage if rule else False
+            move.followup_next_date = rule.date_for(move) if rule else False
 
     @api.depends(
         "followup_next_stage_id",
@@ -223,6 +247,8 @@ class AccountMove(models.Model):
         "partner_id.commercial_partner_id.followup_excluded",
     )
     def _compute_followup_state(self):
+        """Depends on today's date (a manual stage that falls due needs action):
+        refreshed by the daily run (invoice.followup.run._refresh_schedule)."""
         today = fields.Date.context_today(self)
         for move in self:
             if move.state != "posted" or move.move_type not in FOLLOWUP_MOVE_TYPES:
@@ -243,274 +269,30 @@ class AccountMove(models.Model):
                 move.followup_state = "planned"
 
     @api.model
-    def _invoice_followup_recompute(self, companies):
-        """Stages changed: recompute the schedule of the open invoices of ``companies``."""
-        if not companies:
-            return
-        moves = self.sudo().search(
-            [
-                ("company_id", "in", companies.ids),
-                ("move_type", "in", FOLLOWUP_MOVE_TYPES),
-                ("state", "=", "posted"),
-                "|",
-                ("followup_state", "not in", ("none", "done")),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ]
-        )
-        # followup_state too: add_to_compute() does not mark the fields that depend on
-        # the next stage (installing on open invoices left them all "done")
-        fnames = ["followup_next_stage_id", "followup_next_date", "followup_state"]
-        for fname in fnames:
-            self.env.add_to_compute(self._fields[fname], moves)
-        moves._recompute_recordset(fnames)
-
-    # ------------------------------------------------------------------
-    # Engine
-    # ------------------------------------------------------------------
-    def _followup_due_stage(self, rules, today, include_manual=False):
-        """The most advanced stage due today or before for this invoice, among
-        the stages of ``rules`` (invoice.followup.stage._followup_rules); catch-up:
-        never a burst of every stage missed. Without ``include_manual`` (the
-        daily run) it never reaches past the first manual stage: that one waits
-        for an accountant in the worklist."""
-        self.ensure_one()
-        due = self.env["invoice.followup.stage"]
-        for rule in self._followup_remaining_rules(rules):
-            if not include_manual and not rule.auto_execute:
-                break
-            date = rule.date_for(self)
-            if date and date <= today:
-                due = rule.stage
-        return due
-
-    @api.model
     def _cron_invoice_followup(self, batch_size=None):
-        """Daily follow-up. In a cron: one batch of customers per call, progress
-        reported with _notify_progress (the framework commits and calls again).
-        Outside a cron: every due customer, then return."""
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", 500)
-        )
-        self._invoice_followup_release_pauses()
-        work = self._invoice_followup_due_work()
-        partners = list(work)
-        batches = [partners[i:i + batch_size] for i in range(0, len(partners), batch_size)]
-        for batch in batches[:1] if in_cron else batches:
-            # the daily run acts for every company, as the system
-            moves = self.sudo().browse([move_id for partner_id in batch for move_id in work[partner_id]])
-            for company, company_moves in moves.grouped("company_id").items():
-                company_moves.with_company(company)._invoice_followup_run(run_by="cron")
-            if in_cron:
-                # what is still due: a customer this batch had to leave to another
-                # run (held past the wait) comes back in a later call
-                self.env.flush_all()
-                still_due = self._invoice_followup_due_work()
-                done = len(set(batch) - set(still_due))
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(still_due))
-                return done
-            # outside a cron nothing commits between batches: keep the cache small
-            self.env.flush_all()
-            self.env.invalidate_all()
-        self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
-        return len(partners)
+        """The daily follow-up cron's entry point: invoice.followup.run._run_daily."""
+        return self.env["invoice.followup.run"]._run_daily(batch_size)
 
-    @api.model
-    def _invoice_followup_release_pauses(self):
-        """Pauses whose date has passed end: the invoice goes back in line; an
-        unkept promise is recorded on the invoice and the customer."""
-        today = fields.Date.context_today(self)
-        expired = self.sudo().search(
-            [
-                ("followup_pause_reason", "!=", False),
-                ("followup_paused_until", "!=", False),
-                ("followup_paused_until", "<", today),
-            ]
-        )
-        broken = expired.filtered(
-            lambda m: m.followup_pause_reason == "promise" and m._followup_is_open()
-        )
-        if broken:
-            broken._message_log_batch(
-                {
-                    move.id: self.env._(
-                        "The customer did not keep the promise to pay by %(date)s: follow-up resumes.",
-                        date=fields.Date.to_string(move.followup_paused_until),
-                    )
-                    for move in broken
-                }
+    def _followup_record_broken_promise(self):
+        """These invoices' promises to pay were not kept: said in their chatter,
+        counted on the invoice and on the customer."""
+        self._message_log_batch({
+            move.id: self.env._(
+                "The customer did not keep the promise to pay by %(date)s: follow-up resumes.",
+                date=fields.Date.to_string(move.followup_promise_date),
             )
-        expired.write({"followup_pause_reason": False, "followup_paused_until": False})
-        if broken:
-            broken.write({"followup_promise_broken": True})
-            broken.flush_recordset(["followup_promise_broken_count"])
-            self.env.execute_query(SQL(
-                "UPDATE account_move SET followup_promise_broken_count = COALESCE(followup_promise_broken_count, 0) + 1"
-                " WHERE id IN %s", tuple(broken.ids),
-            ))
-            broken.invalidate_recordset(["followup_promise_broken_count"])
-            partners = broken.commercial_partner_id
-            partners.flush_recordset(["followup_promise_broken_count"])
-            self.env.execute_query(SQL(
-                """UPDATE res_partner p SET followup_promise_broken_count = COALESCE(p.followup_promise_broken_count, 0) + t.n
-                     FROM (SELECT commercial_partner_id AS id, count(*) AS n FROM account_move
-                            WHERE id IN %s GROUP BY commercial_partner_id) t
-                    WHERE p.id = t.id""",
-                tuple(broken.ids),
-            ))
-            partners.invalidate_recordset(["followup_promise_broken_count"])
-        return expired
-
-    @api.model
-    def _invoice_followup_due_work(self):
-        """One indexed query for the due invoices, grouped by commercial partner:
-        {partner_id: [move ids]}, for companies whose automatic follow-up runs today."""
-        today = fields.Date.context_today(self)
-        companies = self.env["res.company"].sudo().search([("followup_auto", "=", True)])
-        companies = companies.filtered(lambda c: today.weekday() in c._followup_sending_weekdays())
-        if not companies:
-            return {}
-        # manual stages that fell due become actions for the worklist
-        manual = self.sudo().search(
-            [
-                ("company_id", "in", companies.ids),
-                ("followup_next_date", "<=", today),
-                ("followup_state", "=", "planned"),
-                ("followup_next_stage_id.auto_execute", "=", False),
-            ]
-        )
-        if manual:
-            self.env.add_to_compute(self._fields["followup_state"], manual)
-            manual._recompute_recordset(["followup_state"])
-        blocked = self._invoice_followup_blocked_partners(companies, today)
-        domain = [
-            ("company_id", "in", companies.ids),
-            ("followup_next_date", "<=", today),
-            ("followup_state", "=", "planned"),
-        ]
-        if blocked:
-            domain.append(("commercial_partner_id", "not in", list(blocked)))
-        groups = self.sudo()._read_group(
-            domain, ["commercial_partner_id"], ["id:array_agg"], order="commercial_partner_id"
-        )
-        return {partner.id: ids for partner, ids in groups}
-
-    @api.model
-    def _invoice_followup_blocked_partners(self, companies, today):
-        """Customers the daily run leaves alone today: waiting for an accountant,
-        failed today already, or at their weekly maximum of reminders."""
-        blocked = {
-            partner.id
-            for [partner] in self.sudo()._read_group(
-                [("company_id", "in", companies.ids), ("followup_state", "=", "action_needed")],
-                ["commercial_partner_id"],
-            )
-        }
-        Log = self.env["invoice.followup.log"].sudo()
-        blocked.update(
-            partner.id
-            for [partner] in Log._read_group(
-                [("company_id", "in", companies.ids), ("date", "=", today), ("state", "=", "failed")],
-                ["partner_id"],
-            )
-        )
-        for company in companies.filtered("followup_max_per_week"):
-            blocked.update(
-                partner.id
-                for partner, count in Log._read_group(
-                    [
-                        ("company_id", "=", company.id),
-                        ("date", ">", today - timedelta(days=7)),
-                        ("state", "=", "done"),
-                    ],
-                    ["partner_id"],
-                    ["__count"],
-                )
-                if count >= company.followup_max_per_week
-            )
-        return blocked
-
-    def _invoice_followup_run_customer(self, run_by="user", force=False, stage=None):
-        """Execute one follow-up step for the invoices ``self`` (one customer,
-        one company). See _invoice_followup_run()."""
-        if len(self.commercial_partner_id) > 1 or len(self.company_id) > 1:
-            raise UserError(self.env._("A follow-up step covers one customer of one company."))
-        return self._invoice_followup_run(run_by=run_by, force=force, stage=stage)
-
-    def _invoice_followup_run(self, run_by="user", force=False, stage=None):
-        """Execute the follow-up steps due for the invoices ``self``: one step per
-        customer and company, at the most advanced stage due among its invoices;
-        every invoice advances to its own stage. ``force`` (a user's "Send now")
-        also runs manual stages and the next stage not due yet; ``stage`` forces
-        the step (a broken payment plan resumes at a set stage). The steps are
-        executed together; a customer whose step fails gets a failed log."""
-        steps = self._invoice_followup_plan_steps(force=force, stage=stage)
-        return self.env["invoice.followup.log"]._followup_run_steps(steps, run_by)
-
-    def _invoice_followup_plan_steps(self, force=False, stage=None):
-        """[{'partner', 'company', 'stage', 'targets': {invoice: its stage}}], one
-        per customer and company of ``self`` that has a step due."""
-        today = fields.Date.context_today(self)
-        rules_by_company = self._followup_rules_by_company(self.company_id)
-        steps = []
-        stale = self.browse()
-        groups = self.grouped(lambda m: (m.commercial_partner_id, m.company_id))
-        for (partner, company), moves in groups.items():
-            targets = {}
-            for move in moves.filtered(lambda m: m._followup_is_open()):
-                move_stage = stage or move._followup_due_stage(
-                    rules_by_company[company.id], today, include_manual=force
-                )
-                if not move_stage and force:
-                    move_stage = move.followup_next_stage_id
-                if move_stage:
-                    targets[move] = move_stage
-            if not targets:
-                stale |= moves
-                continue
-            steps.append({
-                "partner": partner,
-                "company": company,
-                "stage": max(targets.values(), key=lambda s: (s.sequence, s.id)),
-                "targets": targets,
+            for move in self
+        })
+        for move in self:
+            move.write({
+                "followup_promise_broken": True,
+                "followup_promise_broken_count": move.followup_promise_broken_count + 1,
             })
-        if stale:
-            # the stored schedule was stale: refresh it so that the run moves on
-            for fname in ("followup_next_stage_id", "followup_next_date", "followup_state"):
-                self.env.add_to_compute(self._fields[fname], stale)
-            stale._recompute_recordset()
-        return steps
-
-    @api.model
-    def _invoice_followup_mark_done(self, steps):
-        """Each invoice of ``steps`` reached its own stage today: one write per
-        stage, not per invoice, as account.move.write() is costly. These fields
-        do not touch the journal items: no resync, no balance check."""
-        today = fields.Date.context_today(self)
-        by_stage = defaultdict(list)
-        for step in steps:
-            for move, move_stage in step["targets"].items():
-                by_stage[move_stage].append(move.id)
-        for move_stage, move_ids in by_stage.items():
-            self.browse(move_ids).with_context(
-                skip_invoice_sync=True, check_move_validity=False
-            ).write({"followup_stage_id": move_stage.id, "followup_last_date": today})
-
-    def _invoice_followup_ensure_tokens(self):
-        """Give the invoices that have none their portal access token (a UUID,
-        as portal.mixin makes them), in one UPDATE: get_portal_url() in the
-        templates would call account.move.write() (which resynchronises the
-        journal items) once per invoice."""
-        missing = self.filtered(lambda m: not m.access_token)
-        if missing:
-            missing.flush_recordset(["access_token"])
-            self.env.execute_query(SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text"
-                " WHERE id IN %s AND access_token IS NULL",
-                tuple(missing.ids),
+        for partner, moves in self.grouped("commercial_partner_id").items():
+            partner.write({"followup_promise_broken_count": partner.followup_promise_broken_count + len(moves)})
+            partner._message_log(body=self.env._(
+                "Promise to pay not kept: %(invoices)s.", invoices=", ".join(moves.mapped("name")),
             ))
-            missing.invalidate_recordset(["access_token"])
-
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -524,7 +306,7 @@ class AccountMove(models.Model):
     def action_followup_send_now(self):
         """Send the follow-up of the selected invoices now, customer by customer."""
         self.check_access("write")
-        return self._invoice_followup_run(run_by="user", force=True)._action_show_result()
+        return self.env["invoice.followup.run"]._run(self, run_by="user", force=True)._action_show_result()
 
     def action_followup_resume(self):
         self.write({"followup_pause_reason": False, "followup_paused_until": False})
@@ -586,9 +368,10 @@ class AccountMove(models.Model):
             return False
         now = fields.Datetime.now()
         self.write({"followup_receipt_date": now, "followup_receipt_by": name})
-        stages = self._followup_stages_by_company(self.company_id)[self.company_id.id]
-        receipt = self._followup_remaining_stages(stages).filtered("receipt_check")[-1:]
+        rules = self._followup_rules_by_company(self.company_id)[self.company_id.id]
+        receipt = [rule.stage for rule in self._followup_remaining_rules(rules) if rule.stage.receipt_check][-1:]
         if receipt:
+            [receipt] = receipt
             self.write({"followup_stage_id": receipt.id, "followup_last_date": fields.Date.context_today(self)})
         self.followup_log_ids.sorted("id")[-1:].write({"receipt_date": now})
         body = self.env._("%(name)s confirmed receiving this invoice.", name=name)

@@ -321,8 +321,8 @@ class InvoiceFollowupStage(models.Model):
     def unlink(self):
         companies = self.company_id
         res = super().unlink()
-        self.env["account.move"]._invoice_followup_recompute(companies)
+        self.env["invoice.followup.run"]._refresh_companies(companies)
         return res
 
     def _recompute_invoices(self):
-        self.env["account.move"]._invoice_followup_recompute(self.with_context(active_test=False).company_id)
+        self.env["invoice.followup.run"]._refresh_companies(self.with_context(active_test=False).company_id)

@@ -3,6 +3,8 @@ from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.formatting import days_late
+
 
 class InvoiceFollowupWorklist(models.Model):
     """The accountants' daily screen: one row per customer and company with
@@ -41,8 +43,7 @@ class InvoiceFollowupWorklist(models.Model):
     def _compute_days_late(self):
         today = fields.Date.context_today(self)
         for row in self:
-            due = row.oldest_due_date
-            row.days_late = max((today - due).days, 0) if due else 0
+            row.days_late = days_late(row.oldest_due_date, today)
 
     def init(self):
         """The responsible is chosen as res.partner._followup_get_responsible()

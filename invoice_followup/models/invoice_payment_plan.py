@@ -35,8 +35,7 @@ class InvoicePaymentPlan(models.Model):
     currency_id = fields.Many2one("res.currency", required=True)
     move_ids = fields.Many2many(
         "account.move", string="Invoices", check_company=True,
-        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=lambda self: self.env["account.move"]._followup_open_domain(),
     )
     amount_total = fields.Monetary("Plan Total", currency_field="currency_id")
     line_ids = fields.One2many("invoice.payment.plan.line", "plan_id", string="Instalments", copy=True)
@@ -185,8 +184,7 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("A payment plan covers invoices in one currency only."))
         if len(moves.company_id) > 1:
             raise UserError(self.env._("A payment plan covers invoices of one company only."))
-        if any(m.move_type not in ("out_invoice", "out_receipt") or m.state != "posted"
-               or m.payment_state not in ("not_paid", "partial") for m in moves):
+        if not all(m._followup_is_open() for m in moves):
             raise UserError(self.env._("Only open posted customer invoices can go in a payment plan."))
         if moves.filtered(lambda m: m.followup_pause_reason == "payment_plan") or moves._followup_live_plans():
             raise UserError(self.env._("Some of these invoices are already in a payment plan."))
@@ -400,7 +398,7 @@ class InvoicePaymentPlan(models.Model):
         self._notify_responsible(self.env._("Payment plan %(name)s broken", name=self.name))
         stage = self.company_id.payment_plan_broken_stage_id
         if moves and stage:
-            moves._invoice_followup_run_customer(run_by="cron", stage=stage)
+            self.env["invoice.followup.run"]._run(moves, run_by="cron", stage=stage)
         return True
 
     # ------------------------------------------------------------------

@@ -110,8 +110,8 @@ class ResPartner(models.Model):
         if not self.env.user.has_group("account.group_account_manager"):
             raise AccessError(self.env._("Only accounting managers can renew customers' follow-up links."))
         partners = self.commercial_partner_id
-        partners.sudo()._write_multi([{"followup_access_token": self._followup_new_access_token()} for _p in partners])
-        partners.invalidate_recordset(["followup_access_token", "write_date", "write_uid"])
+        for partner in partners.sudo():
+            partner.followup_access_token = self._followup_new_access_token()
         partners._message_log_batch({
             partner.id: self.env._(
                 "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
@@ -136,7 +136,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.sudo()
         today = fields.Date.context_today(self)
-        recipient = self.env["invoice.followup.log"]._followup_recipient(partner)
+        recipient = partner._followup_get_recipient()
         if partner.commercial_partner_id != partner or partner.followup_link_sent_date == today or not recipient.email:
             return False
         template = self.env.ref("invoice_followup.mail_template_followup_new_link", raise_if_not_found=False)
@@ -147,14 +147,6 @@ class ResPartner(models.Model):
         partner._message_log(body=self.env._("A new follow-up link was sent to %(email)s on request.",
                                              email=recipient.email))
         return True
-
-    def _followup_ensure_access_tokens(self):
-        """Give the customers that have none their statement token, in one query
-        (a res.partner write per customer is costly)."""
-        missing = self.commercial_partner_id.sudo().filtered(lambda p: not p.followup_access_token)
-        if missing:
-            missing._write_multi([{"followup_access_token": self._followup_new_access_token()} for _partner in missing])
-            missing.invalidate_recordset(["followup_access_token", "write_date", "write_uid"])
 
     def _followup_get_statement_url(self):
         """Signed link to the customer's follow-up statement in the portal."""
@@ -184,20 +176,22 @@ class ResPartner(models.Model):
         return "%s/f/%s" % (partner.get_base_url(), partner._followup_get_access_token())
 
     def _followup_open_invoices(self, all_companies=False):
-        """Open posted customer invoices of these customers, in the current
-        company unless ``all_companies`` (the customer's portal statement)."""
-        domain = [
-            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-            ("move_type", "in", ("out_invoice", "out_receipt")),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-        ]
+        """Open customer invoices of these customers, oldest due first, in the
+        current company unless ``all_companies`` (the customer's portal statement)."""
+        Move = self.env["account.move"]
+        domain = [("commercial_partner_id", "in", self.commercial_partner_id.ids), *Move._followup_open_domain()]
         if not all_companies:
             domain.append(("company_id", "=", self.env.company.id))
-        return self.env["account.move"].search(
-            domain,
-            order="followup_date_due, id",
-        )
+        return Move.search(domain, order="followup_date_due, id")
+
+    def _followup_get_recipient(self):
+        """Whom the follow-up of this customer is addressed to: its follow-up
+        contact, else its invoice address, else the customer itself."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner.followup_partner_id:
+            return partner.followup_partner_id
+        return self.browse(partner.address_get(["invoice"])["invoice"])
 
     @api.depends_context("company")
     def _compute_followup_figures(self):
@@ -220,7 +214,7 @@ class ResPartner(models.Model):
             partner.followup_next_stage_id = first.followup_next_stage_id
 
     # ------------------------------------------------------------------
-    # Actions (customer form and worklist), all over the engine of account.move
+    # Actions (customer form and worklist), over the engine (invoice.followup.run)
     # ------------------------------------------------------------------
     def _followup_moves_or_raise(self):
         moves = self._followup_open_invoices().filtered(lambda m: m.followup_state != "paused")
@@ -312,52 +306,11 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         return action
 
-    # ------------------------------------------------------------------
-    # Portal statement (called on the sudoed commercial partner after the
-    # controller checked access)
-    # ------------------------------------------------------------------
-
-    def _followup_statement_data(self):
-        """Everything the portal statement shows."""
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        moves = self._followup_open_invoices(all_companies=True)
-        lines, totals, overdue_totals = [], {}, {}
-        for move in moves:
-            due = move.followup_date_due or move.invoice_date_due
-            days_late = max((today - due).days, 0) if due else 0
-            lines.append({
-                "move": move,
-                "date_due": due,
-                "days_late": days_late,
-                "portal_url": move.get_portal_url(),
-                "pay_url": move.get_portal_url(anchor="portal_pay", query_string="&payment=True"),
-                "pdf_url": move.get_portal_url(report_type="pdf", download=True),
-            })
-            totals[move.currency_id] = totals.get(move.currency_id, 0.0) + move.amount_residual
-            if days_late:
-                overdue_totals[move.currency_id] = overdue_totals.get(move.currency_id, 0.0) + move.amount_residual
-        recipient = self.env["invoice.followup.log"]._followup_recipient(self)
-        return {
-            "today": today,
-            "overdue_lines": [line for line in lines if line["days_late"]],
-            "upcoming_lines": [line for line in lines if not line["days_late"]],
-            "totals": sorted(totals.items(), key=lambda item: item[0].name),
-            "overdue_totals": sorted(overdue_totals.items(), key=lambda item: item[0].name),
-            "ageing": [
-                row
-                for company in moves.company_id
-                for row in self.env["invoice.followup.log"]._get_followup_ageing(self, company, today)
-            ],
-            "recipient": recipient,
-            "languages": self.env["res.lang"].get_installed(),
-        }
-
     def _followup_set_preferences(self, use_email, use_sms, use_letter, use_phone, mobile, lang):
         """Preferences from the portal; the mobile number is validated."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        recipient = self.env["invoice.followup.log"]._followup_recipient(partner)
+        recipient = partner._followup_get_recipient()
         values = {}
         if mobile:
             country = recipient.country_id or partner.country_id or self.env.company.country_id

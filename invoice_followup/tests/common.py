@@ -104,3 +104,17 @@ class FollowupCommon(AccountTestInvoicingCommon):
 
     def _logs(self, partner=None):
         return self.Log.search([("partner_id", "=", (partner or self.customer).id)])
+
+
+def make_step(env, partner, company, stage, moves, run_by="user"):
+    """A follow-up step (invoice.followup.log) of ``stage`` for ``moves``, made by
+    the run's own code but not executed and not the customer's step of the day
+    (several fixtures per customer and day)."""
+    planned = [{"partner": partner, "company": company, "stage": stage, "targets": dict.fromkeys(moves, stage)}]
+    return env["invoice.followup.run"]._create_steps(planned, run_by, day_step=False)
+
+
+def send_email(step):
+    """Only the email channel of ``step``, as the run executes it."""
+    for template, steps in step._followup_plan_emails().items():
+        step.env["invoice.followup.bulk"]._queue_mails(steps, template)

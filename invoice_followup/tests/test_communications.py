@@ -11,9 +11,11 @@ from markupsafe import escape
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import get_lang
 
+from ..tools.formatting import formatters
 from ..tools.sms_segments import sms_segments
-from .common import TODAY, FollowupCommon
+from .common import TODAY, FollowupCommon, make_step, send_email
 
 
 def pdf_text(pdf):
@@ -82,7 +84,7 @@ class TestCommunications(FollowupCommon, HttpCase):
 
     def _log(self, partner, stage, moves):
         # rendering fixtures, several per customer and day: not the customer's step of the day
-        return self.Log._create_for_step(partner, self.company, stage, moves, "user", day_step=False)
+        return make_step(self.env, partner, self.company, stage, moves)
 
     def _render(self, log, template=None):
         template = template or log.stage_id.mail_template_id
@@ -123,7 +125,7 @@ class TestCommunications(FollowupCommon, HttpCase):
                     self.assertIn("1,500.00", body)
                     self.assertIn("1,750.00", body)  # total due
                     self.assertIn("Days late: 20", body)
-                    self.assertIn(str(escape(log._get_followup_short_url())), body)
+                    self.assertIn(str(escape(log._get_followup_statement_url())), body)
                     self.assertIn("Layla Haddad", body)
                     self.assertIn("+966 11 555 0101", body)
                     self.assertIn("SA0380000000608010167519", body)
@@ -207,7 +209,7 @@ class TestCommunications(FollowupCommon, HttpCase):
         kwd = self.env.ref("base.KWD")
         for lang in ("en_US", "ar_001"):
             env = self.env(context=dict(self.env.context, lang=lang))
-            fdate, famount = env["invoice.followup.log"]._followup_formatters()
+            fdate, famount = formatters(get_lang(env))
             for currency in (self.company.currency_id, kwd):
                 for amount in (1234567.891, -42.5, 0.0):
                     self.assertEqual(famount(amount, currency), format_amount(env, amount, currency))
@@ -223,7 +225,7 @@ class TestCommunications(FollowupCommon, HttpCase):
         as its preview text."""
         with freeze_time(TODAY):
             log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
-            log._execute_email()
+            send_email(log)
         message = log.mail_message_id
         self.assertEqual(log.email_state, "sent")
         self.assertEqual(log.email_info, self.customer_b.email_formatted)
@@ -257,7 +259,7 @@ class TestCommunications(FollowupCommon, HttpCase):
         invoice's own PDF."""
         with freeze_time(TODAY):
             log = self._log(self.customer, self.stage_final, self.ar_late)
-            log._execute_email()
+            send_email(log)
         self.assertEqual(log.email_state, "sent")
         mail = self.env["mail.mail"].search([("mail_message_id", "=", log.mail_message_id.id)])
         self.assertEqual(len(mail), 1)
@@ -339,7 +341,7 @@ class TestCommunications(FollowupCommon, HttpCase):
             self._invoice(self.customer_b, amount=70.0, days_late=100)
             self._invoice(self.customer_b, amount=1000.0, invoice_date=TODAY - timedelta(days=45),
                           term=self.term_split)
-            ageing = self.Log._get_followup_ageing(self.customer_b, self.company)
+            ageing = self.env["invoice.followup.document"]._ageing(self.customer_b, self.company, TODAY)
         self.assertEqual(len(ageing), 1)
         row = ageing[0]
         self.assertEqual(row["currency"], self.company.currency_id)

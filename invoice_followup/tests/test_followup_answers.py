@@ -20,7 +20,8 @@ class TestFollowupAnswers(FollowupCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.move = cls._invoice(days_late=10, amount=900.0)
+        with freeze_time(TODAY):  # the schedule is computed on the day of the tests
+            cls.move = cls._invoice(days_late=10, amount=900.0)
         cls.company.followup_max_promise_days = 30
 
     def _plan(self, moves, count=2):
@@ -115,6 +116,10 @@ class TestFollowupAnswers(FollowupCommon):
             self._run()
         self.assertEqual(self.move.followup_promise_broken_count, 2)
         self.assertEqual(self.customer.followup_promise_broken_count, 2)
+        # said in the customer's chatter too, once per break
+        notes = self.customer.message_ids.filtered(lambda m: "Promise to pay not kept" in (m.body or ""))
+        self.assertEqual(len(notes), 2)
+        self.assertIn(self.move.name, notes[0].body)
 
     @freeze_time(TODAY)
     def test_confirm_twice_records_once(self):

@@ -8,7 +8,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import TODAY, FollowupCommon
+from .common import TODAY, FollowupCommon, make_step
 
 
 @tagged("post_install", "-at_install")
@@ -20,8 +20,9 @@ class TestFollowupConcurrency(FollowupCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.move = cls._invoice(days_late=4)
-        cls.move_b = cls._invoice(partner=cls.customer_b, days_late=4)
+        with freeze_time(TODAY):  # the schedule is computed on the day of the tests
+            cls.move = cls._invoice(days_late=4)
+            cls.move_b = cls._invoice(partner=cls.customer_b, days_late=4)
 
     def _mails(self, partner):
         return self.env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id)])
@@ -81,10 +82,11 @@ class TestFollowupConcurrency(FollowupCommon):
             "partner_id": self.customer.id, "company_id": self.company.id, "stage_id": self.stage_first.id,
             "move_ids": [fields.Command.set(self.move.ids)], "run_by": "cron", "is_day_step": True,
         })
-        steps = self.env["account.move"].browse((self.move | self.move_b).ids)._invoice_followup_plan_steps()
-        self.assertEqual(len(steps), 2)
+        Run = self.env["invoice.followup.run"]
+        planned = Run._plan(self.env["account.move"].browse((self.move | self.move_b).ids))
+        self.assertEqual(len(planned), 2)
         with mute_logger("odoo.sql_db"):
-            logs = self.Log._followup_execute_steps(steps, "cron")
+            logs = Run._execute(planned, "cron")
         self.assertEqual(logs.partner_id, self.customer_b)
         self.assertEqual(len(self._logs(self.customer)), 1)
         self.assertFalse(self._mails(self.customer))
@@ -111,8 +113,7 @@ class TestFollowupConcurrency(FollowupCommon):
         preview = self.env["invoice.followup.preview.wizard"].with_context(
             default_partner_id=self.customer.id).create({})
         self.assertTrue(preview.subject)
-        failed = self.Log._create_for_step(self.customer, self.company, self.stage_first, self.move, "cron",
-                                           day_step=False)
+        failed = make_step(self.env, self.customer, self.company, self.stage_first, self.move, run_by="cron")
         failed._followup_set({"state": "failed", "error": "SMTP down"})
         logs = self.move.action_followup_send_now()
         self.assertEqual(logs.get("res_model"), "invoice.followup.log")

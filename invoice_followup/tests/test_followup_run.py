@@ -222,17 +222,18 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertEqual(len(self._sms(partner)), 1)
         self.assertFalse(self._mails(partners[3]) or self._sms(partners[3]))
 
-    def test_blacklisted_number_is_recorded(self):
+    def test_blacklisted_number_is_skipped_with_its_reason(self):
         """Scenario: the customer's mobile number is on Odoo's SMS blacklist: the
-        first reminder's SMS is cancelled and the step records it as failed,
-        with the reason; the mail goes out."""
+        first reminder's SMS is cancelled and the step records it as skipped
+        (the customer asked for no SMS: not a failure), with the reason; the
+        mail goes out."""
         self.env["phone.blacklist"].sudo().add("+966501234567")
         with freeze_time(TODAY):
             self._invoice(days_late=5)
             self._run()
         log = self._logs()
         self.assertEqual(log.email_state, "sent")
-        self.assertEqual(log.sms_state, "failed")
+        self.assertEqual(log.sms_state, "skipped")
         self.assertEqual(log.sms_info, "Blacklisted")
         self.assertEqual(self._sms().state, "canceled")
 

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..tools.sms_segments import sms_segments
 
@@ -40,26 +39,15 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
 
     @api.model
     def _render_preview(self, partner):
-        moves = partner._followup_open_invoices().filtered(
-            lambda m: m.followup_state in ("planned", "action_needed")
-        )
-        today = fields.Date.context_today(self)
-        company = self.env.company
-        rules = moves._followup_rules_by_company(company)[company.id]
-        targets = [m._followup_due_stage(rules, today, include_manual=True) or m.followup_next_stage_id for m in moves]
-        targets = [s for s in targets if s]
-        if not targets:
-            raise UserError(self.env._("No follow-up step is planned for this customer."))
-        stage = max(targets, key=lambda s: (s.sequence, s.id))
-        Log = self.env["invoice.followup.log"]
-        log = Log.with_context(mail_create_nosubscribe=True)._create_for_step(
-            partner, company, stage, moves, "user", day_step=False
-        )
-        values = {"stage_id": stage.id, "lang": log.recipient_id.lang or partner.lang}
+        """The step "Send now" would make (planned by the run itself), rendered,
+        then deleted: nothing is sent."""
+        step = self.env["invoice.followup.run"]._preview(partner, self.env.company)
+        stage = step.stage_id
+        values = {"stage_id": stage.id, "lang": step.recipient_id.lang or partner.lang}
         if stage.mail_template_id:
-            rendered = stage.mail_template_id._generate_template(log.ids, ("subject", "body_html"))[log.id]
+            rendered = stage.mail_template_id._generate_template(step.ids, ("subject", "body_html"))[step.id]
             values.update(subject=rendered.get("subject"), body_html=rendered.get("body_html"))
         if stage.sms_template_id:
-            values["sms_body"] = stage.sms_template_id._render_field("body", log.ids, compute_lang=True)[log.id]
-        log.unlink()
+            values["sms_body"] = stage.sms_template_id._render_field("body", step.ids, compute_lang=True)[step.id]
+        step.unlink()
         return values

@@ -1,0 +1,3 @@
+from . import report_followup_letter
+from . import report_partner_statement
+from . import report_worklist_statement
