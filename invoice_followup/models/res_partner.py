@@ -249,8 +249,7 @@ class ResPartner(models.Model):
         if not stage:
             raise UserError(self.env._("The company %(company)s has no follow-up stage.", company=company.name))
         moves.check_access("write")
-        logs = moves._invoice_followup_run(run_by="user", force=True, stage=stage)
-        return logs._action_show_result()
+        return self.env["invoice.followup.run"]._run(moves, run_by="user", force=True, stage=stage)._action_show_result()
 
     def action_followup_skip_stage(self):
         """Mark the next stage as done without sending anything."""
