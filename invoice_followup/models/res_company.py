@@ -94,7 +94,7 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
-        for company, vals in zip(companies, vals_list):
+        for company, vals in zip(companies, vals_list, strict=True):
             if company.country_id and "followup_weekday_ids" not in vals:
                 company.followup_weekday_ids = self._default_followup_weekdays(company.country_id)
         self.env["invoice.followup.stage"]._create_default_stages(companies)
