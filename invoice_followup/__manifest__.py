@@ -4,7 +4,7 @@
     "name": "Invoice Follow-up",
     "summary": "Polite, multi-channel customer follow-up after invoicing: "
     "receipt checks, reminders by email, SMS and letter, escalation, worklist",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-followup/invoice_followup",
     "author": "invoice_followup contributors",
@@ -35,6 +35,7 @@
         "views/invoice_payment_plan_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/invoice_followup_risk_level_views.xml",
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
         "views/portal_payment_plan_templates.xml",

@@ -18,7 +18,7 @@ KEPT_MODELS = (
 def post_init_hook(env):
     """Give every existing company its default follow-up stages."""
     companies = env["res.company"].search([])
-    companies._invoice_followup_ensure_default_stages()
+    env["invoice.followup.stage"]._create_default_stages(companies)
     for company in companies.filtered(lambda c: not c.followup_weekday_ids):
         company.followup_weekday_ids = company._default_followup_weekdays(company.country_id)
 

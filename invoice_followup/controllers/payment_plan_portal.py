@@ -193,7 +193,8 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
             return self._followup_refused(error)
         use_customer_language(partner)
         query = statement_params(partner, access_token)
-        pending = partner._payment_plan_pending_request()
+        Plan = request.env["invoice.payment.plan"].sudo()
+        pending = Plan._pending_request(partner)
         if pending and request.httprequest.method == "GET":
             # one request at a time: the customer sees the one waiting
             pending._portal_ensure_token()
@@ -204,10 +205,10 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
             if request.httprequest.method == "POST":
                 with request.env.cr.savepoint():
                     partner._followup_count_answer()
-                    plan = partner._payment_plan_request(count, currency)
+                    plan = Plan._create_request(partner, count, currency)
                     plan._portal_ensure_token()
                 return self._plan_redirect(plan, plan.access_token, **({"done": "requested"} if plan.state == "draft" else {}))
-            preview = partner._payment_plan_request_preview(count, currency)
+            preview = Plan._request_preview(partner, count, currency)
             error = None
         except (UserError, ValidationError) as exc:
             preview, error = None, error_text(exc)

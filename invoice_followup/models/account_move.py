@@ -374,7 +374,9 @@ class AccountMove(models.Model):
             [receipt] = receipt
             self.write({"followup_stage_id": receipt.id, "followup_last_date": fields.Date.context_today(self)})
         self.followup_log_ids.sorted("id")[-1:].write({"receipt_date": now})
-        self._message_log(body=self.env._("%(name)s confirmed receiving this invoice.", name=name))
+        body = self.env._("%(name)s confirmed receiving this invoice.", name=name)
+        self._message_log(body=body)
+        self._followup_notify_responsible(self.env._("Receipt confirmed by the customer"), body)
         return True
 
     def _followup_ask(self, request_type, reason, note, name, attachments=None):
@@ -460,12 +462,14 @@ class AccountMove(models.Model):
         if self.followup_pause_reason in (False, "promise") and not self._followup_held_by_accountant():
             values.update(followup_pause_reason="promise", followup_paused_until=date)
         self.write(values)
-        self._message_log(body=self.env._(
+        body = self.env._(
             "%(name)s promised to pay %(amount)s by %(date)s.",
             name=name,
             amount=self.currency_id.format(self.followup_promise_amount),
             date=fields.Date.to_string(date),
-        ))
+        )
+        self._message_log(body=body)
+        self._followup_notify_responsible(self.env._("Promise to pay from the customer"), body)
         return True
 
     def action_followup_resolve_request(self):

@@ -309,7 +309,8 @@ class InvoiceFollowupLog(models.Model):
             if stage.escalate:
                 user = stage.escalation_user_id or step.company_id.followup_escalation_user_id
                 if user:
-                    partner.followup_responsible_id = user
+                    # part of the step the user may run, even without the right to edit contacts
+                    partner.sudo().followup_responsible_id = user
             if not user:
                 user = stage.activity_user_id if stage.activity_user_mode == "specific" else step._get_followup_responsible()
             activity_type = stage.activity_type_id or todo

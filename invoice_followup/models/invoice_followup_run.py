@@ -373,16 +373,3 @@ class InvoiceFollowupRun(models.AbstractModel):
         if not planned:
             raise UserError(self.env._("No follow-up step is planned for this customer."))
         return self._create_steps(planned, "user", day_step=False)
-
-    @api.model
-    def _escalation_stage(self, company):
-        """The company's most advanced escalation stage (raises when it has none)."""
-        stage = self.env["invoice.followup.stage"].search(
-            [("company_id", "=", company.id), ("escalate", "=", True)], order="sequence desc, id desc", limit=1
-        )
-        if not stage:
-            raise UserError(self.env._(
-                "The company %(company)s has no escalation stage: tick Escalate on one of its follow-up stages.",
-                company=company.name,
-            ))
-        return stage

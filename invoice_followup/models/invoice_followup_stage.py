@@ -154,6 +154,136 @@ class InvoiceFollowupStage(models.Model):
             for stage in self
         ]
 
+    # ------------------------------------------------------------------
+    # Default stages: every company gets its own copy, translated
+    # ------------------------------------------------------------------
+    @api.model
+    def _default_stage_definitions(self):
+        """The default stages: [(name, reference, offset, values)], in this
+        environment's language (names and summaries go through env._, so each
+        language gets its own wording). Values ending in _id are xml ids."""
+        _ = self.env._
+        return [
+            (_("Invoice received?"), "invoice_date", 2, {
+                "receipt_check": True,
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_receipt_check",
+            }),
+            (_("Friendly reminder"), "due_date", -3, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+            }),
+            (_("First reminder"), "due_date", 3, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_first_reminder",
+                "send_sms": True,
+                "sms_template_id": "invoice_followup.sms_template_reminder",
+            }),
+            (_("Second reminder"), "due_date", 15, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_second_reminder",
+                "send_sms": True,
+                "sms_template_id": "invoice_followup.sms_template_reminder",
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_call",
+                "activity_summary": _("Call the customer about the overdue invoices"),
+            }),
+            (_("Final notice"), "due_date", 30, {
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_final_notice",
+                "send_letter": True,
+                "attach_invoices": True,
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_call",
+                "activity_summary": _("Final notice sent: call the customer"),
+            }),
+            (_("Escalation"), "due_date", 60, {
+                "auto_execute": False,
+                "send_email": True,
+                "mail_template_id": "invoice_followup.mail_template_escalation",
+                "send_letter": True,
+                "escalate": True,
+                "create_activity": True,
+                "activity_type_id": "mail.mail_activity_data_todo",
+                "activity_summary": _("Escalated: decide on collection or legal action"),
+            }),
+        ]
+
+    @api.model
+    def _default_stage_translations(self, langs):
+        """{lang: _default_stage_definitions() in that language} for ``langs``
+        other than English."""
+        return {
+            lang: self.with_context(lang=lang)._default_stage_definitions()
+            for lang in langs if lang != "en_US"
+        }
+
+    @api.model
+    def _create_default_stages(self, companies):
+        """Create the default stages, named in English and translated into the
+        installed languages, for those of ``companies`` that have none
+        (archived included); each company's broken payment plans resume at
+        its final notice."""
+        Stage = self.sudo().with_context(active_test=False, lang="en_US")
+        with_stages = set(Stage.search([("company_id", "in", companies.ids)]).company_id.ids)
+        companies = companies.filtered(lambda c: c.id not in with_stages)
+        if not companies:
+            return Stage
+        english = Stage._default_stage_definitions()
+        translated = self._default_stage_translations(code for code, _name in self.env["res.lang"].get_installed())
+        final_notice = self.env.ref("invoice_followup.mail_template_final_notice", raise_if_not_found=False)
+        created = Stage
+        for company in companies:
+            vals_list = []
+            for sequence, (name, reference, offset, extra) in enumerate(english, start=1):
+                vals = {
+                    "name": name,
+                    "sequence": sequence * 10,
+                    "company_id": company.id,
+                    "date_reference": reference,
+                    "offset_days": offset,
+                }
+                for key, value in extra.items():
+                    if key.endswith("_id") and isinstance(value, str):
+                        value = self.env.ref(value, raise_if_not_found=False).id or False
+                    vals[key] = value
+                vals_list.append(vals)
+            stages = Stage.create(vals_list)
+            company.sudo().payment_plan_broken_stage_id = stages.filtered(
+                lambda s: final_notice and s.mail_template_id == final_notice
+            )[:1]
+            for index, stage in enumerate(stages):
+                for field_name in ("name", "activity_summary"):
+                    if not stage[field_name]:
+                        continue
+                    translations = {}
+                    for lang, entries in translated.items():
+                        entry = entries[index]
+                        value = entry[0] if field_name == "name" else entry[3].get(field_name)
+                        if value and value != stage[field_name]:
+                            translations[lang] = value
+                    if translations:
+                        stage.update_field_translations(field_name, translations)
+            created |= stages
+        return created
+
+    @api.model
+    def _translate_default_stages(self, companies, langs):
+        """Translate the default stages of ``companies`` still named as created
+        (in English) into ``langs``; stages renamed by the user are left alone."""
+        english = self.with_context(lang="en_US")._default_stage_definitions()
+        by_name = {entry[0]: index for index, entry in enumerate(english)}
+        translated = self._default_stage_translations(langs)
+        stages = self.sudo().with_context(lang="en_US", active_test=False).search(
+            [("company_id", "in", companies.ids)]
+        )
+        for stage in stages.filtered(lambda s: s.name in by_name):
+            index = by_name[stage.name]
+            values = {lang: entries[index][0] for lang, entries in translated.items()
+                      if entries[index][0] != stage.name}
+            if values:
+                stage.update_field_translations("name", values)
+
     @api.model_create_multi
     def create(self, vals_list):
         stages = super().create(vals_list)

@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models, tools
+from odoo import SUPERUSER_ID, api, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.formatting import days_late
+from ..tools import formatting
 
 
 class InvoiceFollowupWorklist(models.Model):
@@ -42,55 +43,89 @@ class InvoiceFollowupWorklist(models.Model):
     def _compute_days_late(self):
         today = fields.Date.context_today(self)
         for row in self:
-            row.days_late = days_late(row.oldest_due_date, today)
+            row.days_late = formatting.days_late(row.oldest_due_date, today)
 
     def init(self):
+        """The responsible is chosen as res.partner._followup_get_responsible()
+        chooses it: the customer's follow-up responsible in the row's company
+        (a company-dependent value: the company's own entry, else the ir.default
+        fallback the ORM would read), else the salesperson, else the company's
+        default responsible."""
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(SQL(
             """
-            CREATE VIEW %s AS (
+            CREATE VIEW %(view)s AS (
                 SELECT
-                    MIN(m.id) AS id,
-                    m.commercial_partner_id AS partner_id,
-                    m.company_id AS company_id,
+                    agg.id,
+                    agg.partner_id,
+                    agg.company_id,
                     COALESCE(
-                        (p.followup_responsible_id ->> m.company_id::text)::int,
-                        p.user_id
+                        (COALESCE(p.followup_responsible_id -> agg.company_id::text, fallback.value) ->> 0)::int,
+                        p.user_id,
+                        c.followup_responsible_id
                     ) AS responsible_id,
-                    COUNT(*) AS invoice_count,
-                    SUM(m.amount_residual_signed) AS amount_due,
-                    SUM(m.amount_residual_signed) FILTER (
-                        WHERE m.followup_date_due < CURRENT_DATE
-                    ) AS amount_overdue,
-                    MIN(m.followup_date_due) AS oldest_due_date,
-                    MIN(m.followup_next_date) FILTER (
-                        WHERE m.followup_state IN ('planned', 'action_needed')
-                    ) AS next_date,
-                    -- what the run sends: the most advanced stage due, else the next to come
-                    COALESCE(
-                        (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence DESC, s.id DESC)
-                            FILTER (WHERE m.followup_state IN ('planned', 'action_needed')
-                                    AND m.followup_next_date <= CURRENT_DATE))[1],
-                        (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
-                            FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
-                    ) AS next_stage_id,
-                    CASE
-                        WHEN BOOL_OR(m.followup_state = 'action_needed') THEN 'action_needed'
-                        WHEN BOOL_OR(m.followup_state = 'planned') THEN 'planned'
-                        ELSE 'paused'
-                    END AS state,
-                    MAX(m.followup_last_date) AS last_date
-                FROM account_move m
-                JOIN res_partner p ON p.id = m.commercial_partner_id
-                LEFT JOIN invoice_followup_stage s ON s.id = m.followup_next_stage_id
-                WHERE m.state = 'posted'
-                  AND m.move_type IN ('out_invoice', 'out_receipt')
-                  AND m.payment_state IN ('not_paid', 'partial')
-                  AND m.followup_state IN ('planned', 'action_needed', 'paused')
-                GROUP BY m.commercial_partner_id, m.company_id, p.followup_responsible_id, p.user_id
+                    agg.invoice_count,
+                    agg.amount_due,
+                    agg.amount_overdue,
+                    agg.oldest_due_date,
+                    agg.next_date,
+                    agg.next_stage_id,
+                    agg.state,
+                    agg.last_date
+                FROM (
+                    SELECT
+                        MIN(m.id) AS id,
+                        m.commercial_partner_id AS partner_id,
+                        m.company_id AS company_id,
+                        COUNT(*) AS invoice_count,
+                        SUM(m.amount_residual_signed) AS amount_due,
+                        SUM(m.amount_residual_signed) FILTER (
+                            WHERE m.followup_date_due < CURRENT_DATE
+                        ) AS amount_overdue,
+                        MIN(m.followup_date_due) AS oldest_due_date,
+                        MIN(m.followup_next_date) FILTER (
+                            WHERE m.followup_state IN ('planned', 'action_needed')
+                        ) AS next_date,
+                        -- what the run sends: the most advanced stage due, else the next to come
+                        COALESCE(
+                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence DESC, s.id DESC)
+                                FILTER (WHERE m.followup_state IN ('planned', 'action_needed')
+                                        AND m.followup_next_date <= CURRENT_DATE))[1],
+                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
+                                FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
+                        ) AS next_stage_id,
+                        CASE
+                            WHEN BOOL_OR(m.followup_state = 'action_needed') THEN 'action_needed'
+                            WHEN BOOL_OR(m.followup_state = 'planned') THEN 'planned'
+                            ELSE 'paused'
+                        END AS state,
+                        MAX(m.followup_last_date) AS last_date
+                    FROM account_move m
+                    LEFT JOIN invoice_followup_stage s ON s.id = m.followup_next_stage_id
+                    WHERE m.state = 'posted'
+                      AND m.move_type IN ('out_invoice', 'out_receipt')
+                      AND m.payment_state IN ('not_paid', 'partial')
+                      AND m.followup_state IN ('planned', 'action_needed', 'paused')
+                    GROUP BY m.commercial_partner_id, m.company_id
+                ) agg
+                JOIN res_partner p ON p.id = agg.partner_id
+                JOIN res_company c ON c.id = agg.company_id
+                -- the default of the field as ir.default gives it to the ORM (as superuser)
+                LEFT JOIN LATERAL (
+                    SELECT d.json_value::jsonb AS value
+                      FROM ir_default d
+                      JOIN ir_model_fields f ON f.id = d.field_id
+                     WHERE f.model = 'res.partner' AND f.name = 'followup_responsible_id'
+                       AND (d.user_id IS NULL OR d.user_id = %(superuser)s)
+                       AND (d.company_id IS NULL OR d.company_id = agg.company_id)
+                       AND d.condition IS NULL
+                     ORDER BY d.user_id, d.company_id, d.id
+                     LIMIT 1
+                ) fallback ON TRUE
             )
             """,
-            SQL.identifier(self._table),
+            view=SQL.identifier(self._table),
+            superuser=SUPERUSER_ID,
         ))
 
     def _partners(self):
@@ -111,6 +146,12 @@ class InvoiceFollowupWorklist(models.Model):
         for row in self:
             moves |= row.partner_id.with_company(row.company_id)._followup_moves_or_raise()
         return moves.action_followup_send_now()
+
+    def action_escalate(self):
+        """Escalate the selected customers now (res.partner.action_followup_escalate)."""
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Escalate the customers of one company at a time."))
+        return self._partners().action_followup_escalate()
 
     def action_preview(self):
         self.ensure_one()

@@ -8,7 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+from .invoice_followup_risk_level import RISK_LEVELS, RISK_ORDER
+
 LIVE_STATES = ("draft", "proposed", "active")
 
 
@@ -230,8 +231,8 @@ class InvoicePaymentPlan(models.Model):
         )
         if minimum and any(self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines):
             reasons.append(self.env._("instalments below %(amount)s", amount=self.currency_id.format(minimum)))
-        level = self.partner_id.commercial_partner_id.payment_risk_level or "low"
-        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(company.payment_plan_max_risk or "high", 2):
+        level = self.partner_id.commercial_partner_id.payment_risk_level or RISK_LEVELS[0][0]
+        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(company.payment_plan_max_risk, len(RISK_LEVELS) - 1):
             reasons.append(self.env._("customer risk is %(level)s", level=level))
         if company.payment_plan_max_amount:
             total_company = self.currency_id._convert(
@@ -241,6 +242,67 @@ class InvoicePaymentPlan(models.Model):
                 reasons.append(self.env._("amount above %(amount)s",
                                           amount=company.currency_id.format(company.payment_plan_max_amount)))
         return reasons
+
+    # ------------------------------------------------------------------
+    # Requested by the customer in the portal (called on the sudoed
+    # commercial partner after the controller checked access)
+    # ------------------------------------------------------------------
+    @api.model
+    def _request_preview(self, partner, count=None, currency_id=None):
+        """What the request form shows to ``partner``: invoices, allowed numbers
+        of instalments and the schedule for the chosen one."""
+        moves = partner._followup_overdue_moves(currency_id)
+        moves -= moves._followup_live_plans().move_ids
+        if not moves:
+            raise UserError(self.env._("Your overdue invoices are already in a payment plan."))
+        company = moves.company_id
+        maximum = max(company.payment_plan_max_instalments or 12, 2)
+        count = min(max(count or min(3, maximum), 2), maximum)
+        values = self._prepare_plan_values(moves, count, fields.Date.context_today(self) + relativedelta(days=7))
+        return {
+            "moves": moves,
+            "currency": moves.currency_id,
+            "total": values["amount_total"],
+            "count": count,
+            "counts": list(range(2, maximum + 1)),
+            "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
+        }
+
+    @api.model
+    def _pending_request(self, partner):
+        """The customer's own request still waiting (draft or proposed): one at a time."""
+        return self.search([
+            ("partner_id", "=", partner.commercial_partner_id.id),
+            ("origin", "=", "customer"),
+            ("state", "in", ("draft", "proposed")),
+        ], limit=1)
+
+    @api.model
+    def _create_request(self, partner, count=None, currency_id=None):
+        """Create the plan ``partner`` asked for (or return its pending request):
+        inside the company's policy it is approved and proposed at once, else an
+        accountant decides. Either way the responsible gets an activity."""
+        pending = self._pending_request(partner)
+        if pending:
+            return pending
+        preview = self._request_preview(partner, count, currency_id)
+        moves = preview["moves"]
+        plan = self.create({
+            **self._prepare_plan_values(moves, preview["count"], fields.Date.context_today(self) + relativedelta(days=7)),
+            "origin": "customer",
+            "user_id": partner._followup_get_responsible(moves.company_id).id,
+        })
+        refusals = plan._policy_refusals()
+        if refusals:
+            plan.message_post(body=self.env._(
+                "Requested by the customer; needs approval: %(reasons)s.", reasons=", ".join(refusals)))
+            plan._notify_responsible(self.env._("Approve or change the payment plan %(name)s", name=plan.name))
+        else:
+            plan.message_post(body=self.env._("Requested by the customer within the policy: approved automatically."))
+            plan.action_propose()
+            plan._notify_responsible(self.env._(
+                "Payment plan %(name)s requested by the customer: proposed automatically", name=plan.name))
+        return plan
 
     # ------------------------------------------------------------------
     # State changes
@@ -269,6 +331,8 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("Please type your name to accept the plan."))
         self.write({"accepted_by": name.strip(), "accepted_date": fields.Datetime.now()})
         self._activate()
+        self._notify_responsible(self.env._(
+            "Payment plan %(name)s accepted by %(by)s", name=self.name, by=self.accepted_by))
         return True
 
     def action_activate(self):
@@ -311,10 +375,14 @@ class InvoicePaymentPlan(models.Model):
         return moves
 
     def _notify_responsible(self, summary):
-        user = self.user_id or self.company_id.followup_responsible_id
+        """An activity for the plan's responsible (else the customer's follow-up
+        responsible), without an assignment mail."""
+        user = self.user_id or self.partner_id._followup_get_responsible(self.company_id)
         if user:
-            self.activity_schedule("mail.mail_activity_data_todo", summary=summary, user_id=user.id,
-                                   date_deadline=fields.Date.context_today(self))
+            self.with_context(mail_activity_quick_update=True).activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, user_id=user.id,
+                date_deadline=fields.Date.context_today(self),
+            )
 
     def _break(self):
         """A missed instalment past the grace days: the plan breaks, the break is

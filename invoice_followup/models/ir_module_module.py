@@ -10,5 +10,7 @@ class IrModuleModule(models.Model):
         stages the companies already have."""
         res = super()._load_module_terms(modules, langs, overwrite=overwrite, imported_module=imported_module)
         if "invoice_followup" in modules and "invoice.followup.stage" in self.env:
-            self.env["res.company"].sudo().search([])._invoice_followup_translate_default_stages(langs)
+            self.env["invoice.followup.stage"]._translate_default_stages(
+                self.env["res.company"].sudo().search([]), langs
+            )
         return res

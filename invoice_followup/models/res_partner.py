@@ -1,12 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import secrets
 
-from dateutil.relativedelta import relativedelta
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
+
+from .invoice_followup_risk_level import RISK_LEVELS
 
 
 class ResPartner(models.Model):
@@ -35,9 +36,9 @@ class ResPartner(models.Model):
         help="No reminder of any kind is sent to this customer.",
     )
     payment_risk_level = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        RISK_LEVELS,
         string="Payment Risk",
-        default="low",
+        default=RISK_LEVELS[0][0],
     )
 
     followup_access_token = fields.Char(
@@ -229,6 +230,32 @@ class ResPartner(models.Model):
     def action_followup_send_now(self):
         return self._followup_moves_or_raise().action_followup_send_now()
 
+    @api.model
+    def _followup_escalation_stage(self, company):
+        """The stage "Escalate" runs in ``company``: its most advanced active
+        stage flagged ``escalate``, else its last active stage."""
+        stages = self.env["invoice.followup.stage"].sudo().search(
+            [("company_id", "=", company.id)], order="sequence desc, id desc"
+        )
+        return stages.filtered("escalate")[:1] or stages[:1]
+
+    def action_followup_escalate(self):
+        """Run the escalation stage now for the open overdue invoices (not
+        paused) of these customers in the current company, through the engine of
+        "Send now"; show the result as "Send now" does."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        moves = self._followup_moves_or_raise().filtered(
+            lambda m: m.followup_date_due and m.followup_date_due < today
+        )
+        if not moves:
+            raise UserError(self.env._("These customers have no overdue invoice to escalate."))
+        stage = self._followup_escalation_stage(company)
+        if not stage:
+            raise UserError(self.env._("The company %(company)s has no follow-up stage.", company=company.name))
+        moves.check_access("write")
+        return self.env["invoice.followup.run"]._run(moves, run_by="user", force=True, stage=stage)._action_show_result()
+
     def action_followup_skip_stage(self):
         """Mark the next stage as done without sending anything."""
         moves = self._followup_moves_or_raise()
@@ -337,60 +364,3 @@ class ResPartner(models.Model):
         if len(moves.company_id) > 1:
             moves = moves.filtered(lambda m: m.company_id == moves[:1].company_id)
         return moves
-
-    def _payment_plan_request_preview(self, count=None, currency_id=None):
-        """What the request form shows: invoices, allowed numbers of
-        instalments and the schedule for the chosen one."""
-        moves = self._followup_overdue_moves(currency_id)
-        moves -= moves._followup_live_plans().move_ids
-        if not moves:
-            raise UserError(self.env._("Your overdue invoices are already in a payment plan."))
-        company = moves.company_id
-        maximum = max(company.payment_plan_max_instalments or 12, 2)
-        count = min(max(count or min(3, maximum), 2), maximum)
-        Plan = self.env["invoice.payment.plan"]
-        values = Plan._prepare_plan_values(
-            moves, count, fields.Date.context_today(self) + relativedelta(days=7)
-        )
-        return {
-            "moves": moves,
-            "currency": moves.currency_id,
-            "total": values["amount_total"],
-            "count": count,
-            "counts": list(range(2, maximum + 1)),
-            "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
-        }
-
-    def _payment_plan_pending_request(self):
-        """The customer's own request still waiting (draft or proposed): one at a time."""
-        return self.env["invoice.payment.plan"].search([
-            ("partner_id", "=", self.commercial_partner_id.id),
-            ("origin", "=", "customer"),
-            ("state", "in", ("draft", "proposed")),
-        ], limit=1)
-
-    def _payment_plan_request(self, count=None, currency_id=None):
-        """Create the plan the customer asked for: inside the company's policy it
-        is approved and proposed at once, else an accountant decides."""
-        Plan = self.env["invoice.payment.plan"]
-        pending = self._payment_plan_pending_request()
-        if pending:
-            return pending
-        preview = self._payment_plan_request_preview(count, currency_id)
-        plan = Plan.create({
-            **Plan._prepare_plan_values(
-                preview["moves"], preview["count"], fields.Date.context_today(self) + relativedelta(days=7)
-            ),
-            "origin": "customer",
-            "user_id": self.with_company(preview["moves"].company_id).followup_responsible_id.id
-            or preview["moves"].company_id.followup_responsible_id.id,
-        })
-        refusals = plan._policy_refusals()
-        if refusals:
-            plan.message_post(body=self.env._(
-                "Requested by the customer; needs approval: %(reasons)s.", reasons=", ".join(refusals)))
-            plan._notify_responsible(self.env._("Approve or change the payment plan %(name)s", name=plan.name))
-        else:
-            plan.message_post(body=self.env._("Requested by the customer within the policy: approved automatically."))
-            plan.action_propose()
-        return plan

@@ -11,3 +11,6 @@ from . import test_followup_engine
 from . import test_portal_security
 from . import test_followup_answers
 from . import test_followup_concurrency
+from . import test_invoice_followup_worklist
+from . import test_followup_escalate
+from . import test_settings

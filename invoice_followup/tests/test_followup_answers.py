@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import TODAY, FollowupCommon, csrf_token_of
 
@@ -64,7 +64,7 @@ class TestFollowupAnswers(FollowupCommon):
         with self.assertRaises(UserError):
             self._plan(self.move)
         with self.assertRaises(UserError):
-            self.customer._payment_plan_request(2)
+            self.env["invoice.payment.plan"]._create_request(self.customer, 2)
         Plan = self.env["invoice.payment.plan"]
         with self.assertRaisesRegex(ValidationError, "already in payment plan"):
             values = Plan._prepare_plan_values(self._invoice(days_late=3), 2, TODAY + timedelta(days=7))
@@ -128,6 +128,90 @@ class TestFollowupAnswers(FollowupCommon):
         first = self.move.followup_receipt_date
         self.assertFalse(self.move._followup_confirm_receipt("Someone else"))
         self.assertEqual((self.move.followup_receipt_date, self.move.followup_receipt_by), (first, "Omar"))
+
+    @freeze_time(TODAY)
+    def test_every_answer_creates_one_activity_for_the_responsible(self):
+        """Scenario: the customer has a follow-up responsible. Each kind of
+        portal answer (receipt confirmed, question, dispute, "I already paid",
+        promise to pay, payment plan request inside and outside the policy, plan
+        accepted, plan declined) creates exactly one activity, for that
+        responsible, on the invoice or the plan it is about; none sends an
+        assignment mail. A repeated receipt confirmation creates none."""
+        responsible = new_test_user(self.env, "fu_answers", groups="account.group_account_invoice",
+                                    company_id=self.company.id, company_ids=self.company.ids)
+        self.customer.with_company(self.company).followup_responsible_id = responsible
+        self.customer_b.with_company(self.company).followup_responsible_id = responsible
+        Activity = self.env["mail.activity"]
+        Plan = self.env["invoice.payment.plan"]
+
+        def answer(do):
+            before = Activity.search([])
+            to_responsible = [("recipient_ids", "in", responsible.partner_id.ids)]
+            mails = self.env["mail.mail"].search(to_responsible)
+            record = do()
+            new = Activity.search([]) - before
+            self.assertEqual(len(new), 1, do.__doc__)
+            self.assertEqual(new.user_id, responsible, do.__doc__)
+            self.assertEqual((new.res_model, new.res_id), (record._name, record.id), do.__doc__)
+            self.assertEqual(self.env["mail.mail"].search(to_responsible), mails, do.__doc__)
+            return record
+
+        def confirm():
+            """receipt"""
+            move = self._invoice(days_late=1)
+            move._followup_confirm_receipt("Omar")
+            return move
+
+        def ask(kind, reason):
+            def do():
+                move = self._invoice(days_late=2)
+                move._followup_ask(kind, reason, "Details", "Omar")
+                return move
+            do.__doc__ = kind
+            return do
+
+        def promise():
+            """promise"""
+            self.move._followup_promise(TODAY + timedelta(days=5), None, "Omar")
+            return self.move
+
+        def request_inside():
+            """plan request inside the policy"""
+            plan = Plan._create_request(self.customer, 2)
+            self.assertEqual(plan.state, "proposed")
+            return plan
+
+        def accept():
+            """plan accepted"""
+            plan = Plan.search([("partner_id", "=", self.customer.id), ("state", "=", "proposed")])
+            plan._action_accept("Omar")
+            return plan
+
+        def request_outside():
+            """plan request outside the policy"""
+            self._invoice(partner=self.customer_b, days_late=10)
+            self.customer_b.payment_risk_level = "high"
+            plan = Plan._create_request(self.customer_b, 2)
+            self.assertEqual(plan.state, "draft")
+            return plan
+
+        def decline():
+            """plan declined"""
+            plan = Plan.search([("partner_id", "=", self.customer_b.id), ("state", "=", "proposed")])
+            plan._action_decline("Omar")
+            return plan
+
+        move = answer(confirm)
+        for kind, reason in (("question", "wrong_amount"), ("dispute", "quality"), ("paid", "already_paid")):
+            answer(ask(kind, reason))
+        answer(promise)
+        answer(request_inside)
+        answer(accept)
+        answer(request_outside).action_propose()  # the accountant proposes it as it is
+        answer(decline)
+        before = Activity.search([])
+        self.assertFalse(move._followup_confirm_receipt("Omar"))
+        self.assertEqual(Activity.search([]), before)
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -102,3 +103,32 @@ class TestFollowupStage(FollowupCommon, HttpCase):
         self.assertNotEqual(arabic, "First reminder")
         self.assertTrue(any("\u0600" <= char <= "\u06ff" for char in arabic), arabic)
         self.assertEqual(self.stage_second.with_context(lang="ar_001").name, before)
+
+
+@tagged("post_install", "-at_install")
+class TestDefaultStages(FollowupCommon):
+    def test_two_companies_created_at_once(self):
+        """Scenario: three companies are created in one call: a Saudi one with
+        its sending days chosen, a Saudi one and a French one without. Each
+        gets what its own values ask for (the chosen days, Sunday to Thursday,
+        Monday to Friday) and its own six stages, translated; each company's
+        broken plans resume at its own final notice."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        monday_to_friday = self.env["invoice.followup.weekday"].search([("weekday", "in", (0, 1, 2, 3, 4))])
+        chosen, saudi, french = self.env["res.company"].create([
+            {"name": "Jeddah Chosen Days", "country_id": self.country_sa.id,
+             "followup_weekday_ids": [Command.set(monday_to_friday.ids)]},
+            {"name": "Dammam Default Days", "country_id": self.country_sa.id},
+            {"name": "Lyon Default Days", "country_id": self.env.ref("base.fr").id},
+        ])
+        self.assertEqual(sorted(chosen.followup_weekday_ids.mapped("weekday")), [0, 1, 2, 3, 4])
+        self.assertEqual(sorted(saudi.followup_weekday_ids.mapped("weekday")), [0, 1, 2, 3, 6])
+        self.assertEqual(sorted(french.followup_weekday_ids.mapped("weekday")), [0, 1, 2, 3, 4])
+        for company in (chosen, saudi, french):
+            stages = self.Stage.search([("company_id", "=", company.id)])
+            self.assertEqual(stages.mapped("offset_days"), [2, -3, 3, 15, 30, 60])
+            self.assertEqual(company.payment_plan_broken_stage_id, stages[4])
+            self.assertEqual(stages[0].name, "Invoice received?")
+            self.assertNotEqual(stages[0].with_context(lang="fr_FR").name, "Invoice received?")
+        # the stages are made once: a second call changes nothing
+        self.assertFalse(self.Stage._create_default_stages(chosen | saudi | french))

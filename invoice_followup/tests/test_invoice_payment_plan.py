@@ -164,11 +164,11 @@ class TestPaymentPlan(FollowupCommon, HttpCase):
         self.company.followup_responsible_id = accountant
         with freeze_time(TODAY):
             self._invoice(days_late=10, amount=1000.0)
-            plan = self.customer._payment_plan_request(3)
+            plan = self.Plan._create_request(self.customer, 3)
             self.assertEqual((plan.state, plan.origin), ("proposed", "customer"))
             self.customer_b.payment_risk_level = "high"
             self._invoice(partner=self.customer_b, days_late=10, amount=1000.0)
-            plan_b = self.customer_b._payment_plan_request(3)
+            plan_b = self.Plan._create_request(self.customer_b, 3)
             self.assertEqual(plan_b.state, "draft")
             self.assertEqual(plan_b.activity_ids.user_id, accountant)
             self.assertIn("risk", plan_b._policy_refusals()[0])
