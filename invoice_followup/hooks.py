@@ -20,7 +20,7 @@ def post_init_hook(env):
     companies = env["res.company"].search([])
     env["invoice.followup.stage"]._create_default_stages(companies)
     for company in companies.filtered(lambda c: not c.followup_weekday_ids):
-        company.followup_weekday_ids = company._default_followup_weekdays(company.country_id)
+        company.followup_weekday_ids = company._followup_default_weekdays(company.country_id)
 
 
 def uninstall_hook(env):

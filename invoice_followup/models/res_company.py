@@ -37,7 +37,7 @@ class ResCompany(models.Model):
     followup_weekday_ids = fields.Many2many(
         "invoice.followup.weekday",
         string="Sending Days",
-        default=lambda self: self._default_followup_weekdays(),
+        default=lambda self: self._followup_default_weekdays(),
         help="Reminders go out only on these days; work due on other days waits for the next one.",
     )
     followup_max_per_week = fields.Integer(
@@ -79,7 +79,7 @@ class ResCompany(models.Model):
     )
 
     @api.model
-    def _default_followup_weekdays(self, country=None):
+    def _followup_default_weekdays(self, country=None):
         country = country or self.env.company.country_id
         days = (6, 0, 1, 2, 3) if country.code in FRIDAY_SATURDAY_WEEKEND else (0, 1, 2, 3, 4)
         return self.env["invoice.followup.weekday"].search([("weekday", "in", days)])
@@ -88,7 +88,7 @@ class ResCompany(models.Model):
         """Python weekdays on which reminders go out (the country's working
         week when nothing is set)."""
         self.ensure_one()
-        days = self.followup_weekday_ids or self._default_followup_weekdays(self.country_id)
+        days = self.followup_weekday_ids or self._followup_default_weekdays(self.country_id)
         return set(days.mapped("weekday"))
 
     @api.model_create_multi
@@ -96,6 +96,6 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         for company, vals in zip(companies, vals_list, strict=True):
             if company.country_id and "followup_weekday_ids" not in vals:
-                company.followup_weekday_ids = self._default_followup_weekdays(company.country_id)
+                company.followup_weekday_ids = self._followup_default_weekdays(company.country_id)
         self.env["invoice.followup.stage"]._create_default_stages(companies)
         return companies

@@ -74,7 +74,7 @@ class ResConfigSettings(models.TransientModel):
                    settings.invoice_followup_portal_answers_per_day, settings.invoice_followup_upload_max_mb) < 0:
                 raise ValidationError(self.env._("The follow-up limits cannot be negative."))
 
-    def action_open_followup_stages(self):
+    def action_followup_open_stages(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "invoice_followup.invoice_followup_stage_action"
         )
