@@ -75,6 +75,7 @@ class TestFollowupEngine(FollowupCommon):
             self.env.flush_all()
             row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(row.next_stage_id, self.stage_final)
+            self.stage_final.send_letter = False  # no PDF in a TransactionCase (wkhtmltopdf needs the HTTP server)
             self._run()
             self.assertEqual(self._logs().stage_id, self.stage_final)
             self.assertEqual(late.followup_next_stage_id, self.stage_escalation)
