@@ -11,3 +11,4 @@ from . import test_followup_engine
 from . import test_portal_security
 from . import test_followup_answers
 from . import test_followup_concurrency
+from . import test_tools

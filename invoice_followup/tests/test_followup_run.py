@@ -133,16 +133,22 @@ class TestFollowupRun(FollowupCommon, HttpCase):
         self.assertFalse(self._sms())
 
     def test_preferences_are_respected(self):
-        """Scenario: the customer opted out of SMS: the first reminder goes by
-        email only and the SMS is recorded as skipped."""
+        """Scenario: the customer opted out of SMS, another customer did not:
+        in the same run the first reminder goes to the first by email only (the
+        SMS recorded as skipped) and to the other by email and SMS."""
         self.customer.followup_use_sms = False
+        self.customer_b.mobile = "+966 50 765 4321"
         with freeze_time(TODAY):
             self._invoice(days_late=5)
+            self._invoice(partner=self.customer_b, days_late=5)
             self._run()
         log = self._logs()
         self.assertEqual((log.email_state, log.sms_state), ("sent", "skipped"))
+        self.assertEqual(log.sms_info, "The customer opted out of SMS.")
         self.assertFalse(self._sms())
         self.assertFalse(log.letter_state)
+        self.assertEqual(self._logs(self.customer_b).sms_state, "sent")
+        self.assertEqual(len(self._sms(self.customer_b)), 1)
 
     def test_manual_stage_waits_in_worklist(self):
         """Scenario: an invoice 70 days late. The run sends the final notice but
@@ -255,6 +261,7 @@ class TestFollowupRun(FollowupCommon, HttpCase):
         self.assertEqual(activity.user_id, accountant)
         self.assertEqual(activity.date_deadline, TODAY)
         self.assertFalse(self._mails(accountant.partner_id))
+        self.assertEqual(len(self._mails()), 1)  # the same search finds the customer's reminder
         self.assertEqual(log.sms_message_id.message_type, "sms")
         self.assertEqual(log.sms_message_id.res_id, log.id)
 
@@ -346,6 +353,11 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertFalse(self._logs())
             self.assertFalse(self._mails())
             self.assertFalse(self._sms())
+            # the same searches find what the run then sends
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_first)
+            self.assertEqual(len(self._mails()), 1)
+            self.assertEqual(len(self._sms()), 1)
 
     def test_worklist_actions_skip_and_log_call(self):
         """Scenario: from the worklist, the accountant skips the due stage of a
