@@ -12,3 +12,5 @@ from . import test_portal_security
 from . import test_followup_answers
 from . import test_followup_concurrency
 from . import test_tools
+from . import test_followup_policies
+from . import test_followup_letters_answers
