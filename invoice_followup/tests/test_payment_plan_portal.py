@@ -103,7 +103,9 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         self.plan.action_cancel()
         other = self.url_open(f"/my/payment_plans/request?pid={self.customer_b.id}&instalments=2",
                               allow_redirects=False)
-        self.assertNotEqual(other.status_code, 200)
+        self.assertEqual(other.status_code, 403)
+        self.assertNotIn(self.move_b.name, other.text)
+        self.assertNotIn("300.00", other.text)  # no schedule of anyone
         preview = self.url_open("/my/payment_plans/request?instalments=3")
         self.assertIn("300.00", preview.text)
         csrf = csrf_token_of(preview.text)

@@ -3,6 +3,7 @@ import base64
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import FollowupHttpCommon, csrf_token_of
@@ -299,12 +300,19 @@ class TestPortalSecurity(FollowupHttpCommon):
         self.assertEqual(response.status_code, 403)
 
     def test_renew_link_needs_a_manager(self):
-        """Scenario: a billing user cannot renew a customer's link."""
+        """Scenario: a billing user cannot renew a customer's link (refused, the
+        link still works); an accounting manager can (the link changes)."""
         billing = new_test_user(self.env, "fu_billing", groups="account.group_account_invoice",
                                 company_id=self.company.id, company_ids=self.company.ids)
-        with self.assertRaises(Exception):
+        with self.assertRaisesRegex(AccessError, "Only accounting managers can renew"):
             self.customer.with_user(billing).action_followup_renew_link()
         self.assertEqual(self.customer._followup_get_access_token(), self.statement_token)
+        self.assertEqual(self.url_open(f"/my/followup?pid={self.customer.id}&access_token={self.statement_token}",
+                                       allow_redirects=False).status_code, 200)
+        manager = new_test_user(self.env, "fu_renewer", groups="account.group_account_manager",
+                                company_id=self.company.id, company_ids=self.company.ids)
+        self.customer.with_user(manager).action_followup_renew_link()
+        self.assertNotEqual(self.customer._followup_get_access_token(), self.statement_token)
 
     def test_plan_pages_refuse_a_follower(self):
         """Scenario: a logged-in user of another customer follows a plan and
