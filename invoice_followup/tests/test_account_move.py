@@ -84,7 +84,9 @@ class TestFollowupSchedule(FollowupCommon):
             self._run()
             self.assertFalse(move.followup_pause_reason)
             self.assertEqual(self._logs().stage_id, self.stage_first)
-            self.assertTrue(any("promise" in body for body in move.message_ids.mapped("body")))
+            self.assertTrue(move.followup_promise_broken)
+            broken = move.message_ids.filtered(lambda m: "did not keep the promise to pay" in (m.body or ""))
+            self.assertEqual(len(broken), 1)
 
     def test_excluded_customer_left_alone(self):
         """Scenario: an excluded customer and another customer each have an
