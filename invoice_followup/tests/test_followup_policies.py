@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 

@@ -14,7 +14,7 @@ from ..controllers.access import MAX_ID, parse_id
 from ..tools.portal_input import parse_amount, parse_count, parse_date
 from ..tools.rtl_wrap import WORD_CLASS, wrap_rtl_words
 from ..tools.sms_segments import sms_encoding, sms_segments
-from ..tools.uploads import read_upload
+from ..tools.uploads import max_upload_text, read_upload
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -180,6 +180,11 @@ class TestUploads(BaseCase):
         for name, content, message in cases:
             with self.subTest(name=name), self.assertRaisesRegex(UserError, message):
                 read_upload(env, self._upload(name, content))
+        # a small limit is written as set, not rounded to "0 MB"
+        small = FakeEnv({"invoice_followup.upload_max_mb": "0.01"})
+        with self.assertRaisesRegex(UserError, r"attach at most 0\.01 MB\."):
+            read_upload(small, self._upload("big.pdf", PDF + b"0" * 11000))
+        self.assertEqual(max_upload_text(FakeEnv()), "10")
         # exactly the limit: accepted
         body = PDF + b"0" * (limit - len(PDF))
         self.assertEqual(read_upload(env, self._upload("ok.pdf", body)), [("ok.pdf", body)])
