@@ -14,3 +14,6 @@ from . import test_followup_concurrency
 from . import test_invoice_followup_worklist
 from . import test_followup_escalate
 from . import test_settings
+from . import test_tools
+from . import test_followup_policies
+from . import test_followup_letters_answers

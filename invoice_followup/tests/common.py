@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 from odoo import Command
+from odoo.tests import HttpCase
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -11,7 +12,7 @@ TODAY = date(2026, 3, 4)
 
 
 def csrf_token_of(html):
-    """The CSRF token of the (first) form of a portal page."""
+    """The CSRF token of the (first) form of a portal page's HTML."""
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
@@ -118,3 +119,26 @@ def send_email(step):
     """Only the email channel of ``step``, as the run executes it."""
     for template, steps in step._followup_plan_emails().items():
         step.env["invoice.followup.bulk"]._queue_mails(steps, template)
+
+
+class FollowupHttpCommon(FollowupCommon, HttpCase):
+    """FollowupCommon for the tests that go through the real routes."""
+
+    def _csrf(self, url):
+        """Open the portal page ``url`` (it must answer 200) and return the
+        CSRF token of its first form."""
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        return csrf_token_of(response.text)
+
+    def _post_answer(self, move, action, data, files=None, token=None):
+        """Answer ``move`` through /my/followup/invoice/<id>/<action> as the
+        invoice's signed link does: open the form, post it with its CSRF
+        token (name "Omar" unless ``data`` says otherwise)."""
+        token = move._portal_ensure_token() if token is None else token
+        csrf = self._csrf(f"/my/followup/invoice/{move.id}/{action}?access_token={token}")
+        return self.url_open(
+            f"/my/followup/invoice/{move.id}/{action}",
+            data={"csrf_token": csrf, "access_token": token, "name": "Omar", **data},
+            files=files, allow_redirects=False,
+        )

@@ -3,13 +3,15 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from .common import TODAY, FollowupCommon
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupSchedule(FollowupCommon, HttpCase):
+class TestFollowupSchedule(FollowupCommon):
+    """The schedule of one invoice: next stage and date, pauses, payments."""
+
     def test_new_invoice_waits_for_receipt_check(self):
         """Scenario: an invoice is posted today with 30 days to pay. Its next
         step is the receipt check two days later; a draft has no follow-up."""
@@ -82,14 +84,23 @@ class TestFollowupSchedule(FollowupCommon, HttpCase):
             self._run()
             self.assertFalse(move.followup_pause_reason)
             self.assertEqual(self._logs().stage_id, self.stage_first)
-            self.assertTrue(any("promise" in body for body in move.message_ids.mapped("body")))
+            self.assertTrue(move.followup_promise_broken)
+            broken = move.message_ids.filtered(lambda m: "did not keep the promise to pay" in (m.body or ""))
+            self.assertEqual(len(broken), 1)
 
     def test_excluded_customer_left_alone(self):
-        """Scenario: an excluded customer with a long overdue invoice gets nothing."""
+        """Scenario: an excluded customer and another customer each have an
+        invoice 5 days late. The same run reminds the other customer (a mail
+        found by the same search) and leaves the excluded one alone."""
         self.customer.followup_excluded = True
         with freeze_time(TODAY):
-            move = self._invoice(days_late=40)
+            move = self._invoice(days_late=5)
+            other = self._invoice(partner=self.customer_b, days_late=5)
             self.assertEqual(move.followup_state, "paused")
+            self.assertEqual(other.followup_state, "planned")
             self._run()
             self.assertFalse(self._logs())
             self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)]))
+            self.assertEqual(self._logs(self.customer_b).stage_id, self.stage_first)
+            self.assertEqual(len(self.env["mail.mail"].search([("recipient_ids", "in", self.customer_b.ids)])), 1)
+            self.assertFalse(move.followup_stage_id)

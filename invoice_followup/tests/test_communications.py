@@ -14,7 +14,6 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import get_lang
 
 from ..tools.formatting import formatters
-from ..tools.sms_segments import sms_segments
 from .common import TODAY, FollowupCommon, make_step, send_email
 
 
@@ -223,6 +222,8 @@ class TestCommunications(FollowupCommon, HttpCase):
         notification), so that the customer's reply lands there too; the queued
         mail carries the whole content in the layout, with a one-line summary
         as its preview text."""
+        alias_domain = self.env["mail.alias.domain"].create({"name": "replies.example.com"})
+        self.company.alias_domain_id = alias_domain
         with freeze_time(TODAY):
             log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
             send_email(log)
@@ -246,7 +247,9 @@ class TestCommunications(FollowupCommon, HttpCase):
         self.assertIn("within the next seven days", mail.body_html)
         self.assertIn(self.en_recent.name, mail.body_html)
         self.assertIn("2 invoice(s), $ 1,750.00 due", mail.body_html)
-        self.assertTrue(mail.reply_to)
+        # replies go to the company's catchall, which routes them to the customer's chatter
+        self.assertIn(alias_domain.catchall_email, mail.reply_to)
+        self.assertNotIn(self.customer_b.email, mail.reply_to)
         # the mail queue sends it like any notification (the test mode captures SMTP)
         mail.send(raise_exception=True)
         self.assertEqual(mail.state, "sent")
@@ -274,34 +277,6 @@ class TestCommunications(FollowupCommon, HttpCase):
     # ------------------------------------------------------------------
     # SMS
     # ------------------------------------------------------------------
-    def test_sms_segment_counter(self):
-        """Scenario: texts at the limits of GSM-7 (160 / 153 per part, extension
-        characters count twice and are not split) and UCS-2 (70 / 67 per part,
-        an emoji counts two units) give the number of SMS an operator bills."""
-        cases = [
-            ("", "gsm7", 0),
-            ("a" * 160, "gsm7", 1),
-            ("a" * 161, "gsm7", 2),
-            ("a" * 306, "gsm7", 2),
-            ("a" * 307, "gsm7", 3),
-            ("€" * 80, "gsm7", 1),
-            ("a" * 159 + "€", "gsm7", 2),
-            ("ب" * 70, "ucs2", 1),
-            ("ب" * 71, "ucs2", 2),
-            ("ب" * 134, "ucs2", 2),
-            ("ب" * 135, "ucs2", 3),
-            ("a" * 69 + "é" + "\N{NO-BREAK SPACE}", "ucs2", 2),
-            ("😀" * 35, "ucs2", 1),
-            ("😀" * 36, "ucs2", 2),
-        ]
-        for text, encoding, segments in cases:
-            with self.subTest(text=text[:5], length=len(text)):
-                info = sms_segments(text)
-                self.assertEqual(info["encoding"], encoding)
-                self.assertEqual(info["segments"], segments)
-        # the escaped "€" does not straddle parts: 152 + (2 + 10) -> 141 left
-        self.assertEqual(sms_segments("a" * 152 + "€" + "a" * 10)["remaining"], 141)
-
     def test_sms_english_single_segment_arabic_counted_as_ucs2(self):
         """Scenario: the first reminder's SMS for the English customer fits in one
         GSM-7 segment with the amount, due date and statement link (no no-break
@@ -376,17 +351,6 @@ class TestCommunications(FollowupCommon, HttpCase):
         for page_width, word, x_min, x_max in words:
             self.assertGreaterEqual(x_min, 0, word)
             self.assertLessEqual(x_max, page_width, word)
-
-    def test_rtl_words_wrapped_for_wkhtmltopdf(self):
-        """Scenario: an Arabic sentence with punctuation is split into one inline
-        block per word and per trailing punctuation; Latin text is left alone."""
-        from ..tools.rtl_wrap import wrap_rtl_words
-
-        result = wrap_rtl_words("<html><body><p>نرجو السداد، شكرًا. <b>INV/1</b> Thank you all</p></body></html>")
-        self.assertEqual(result.count('class="o_fu_word"'), 5)
-        self.assertIn('>السداد</span><span class="o_fu_word" style="display: inline-block; white-space: nowrap;">،</span>', result)
-        self.assertIn("Thank you all", result)
-        self.assertEqual(wrap_rtl_words("<p>Only English here</p>"), "<p>Only English here</p>")
 
     def test_statement_of_account_for_customers_and_worklist(self):
         """Scenario: the accountant prints the statement of account from the

@@ -5,9 +5,9 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import TODAY, FollowupCommon, csrf_token_of
+from .common import TODAY, FollowupCommon, FollowupHttpCommon
 
 
 @tagged("post_install", "-at_install")
@@ -215,7 +215,7 @@ class TestFollowupAnswers(FollowupCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupAnswersPortal(FollowupCommon, HttpCase):
+class TestFollowupAnswersPortal(FollowupHttpCommon):
     def test_promise_through_the_link_inside_a_plan(self):
         """Scenario, through the real route: a promise on an invoice of an active
         plan is refused on the form with the reason; the plan's pause stays."""
@@ -225,9 +225,8 @@ class TestFollowupAnswersPortal(FollowupCommon, HttpCase):
         Plan.create(Plan._prepare_plan_values(move, 2, today + timedelta(days=7))).action_activate()
         token = move._portal_ensure_token()
         url = f"/my/followup/invoice/{move.id}/promise?access_token={token}"
-        page = self.url_open(url)
         response = self.url_open(url, data={
-            "csrf_token": csrf_token_of(page.text), "name": "Omar",
+            "csrf_token": self._csrf(url), "name": "Omar",
             "date": fields.Date.to_string(today + timedelta(days=3)),
         }, allow_redirects=False)
         self.assertEqual(response.status_code, 400)

@@ -4,43 +4,22 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import TODAY, FollowupCommon
+from .common import TODAY, FollowupCommon, FollowupHttpCommon
 
 
-@tagged("post_install", "-at_install")
-class TestFollowupRun(FollowupCommon, HttpCase):
+class RunHelpers:
     def _mails(self, partner=None):
         return self.env["mail.mail"].search([("recipient_ids", "in", (partner or self.customer).ids)])
 
     def _sms(self, partner=None):
         return self.env["sms.sms"].search([("partner_id", "=", (partner or self.customer).id)])
 
-    def test_catch_up_sends_most_advanced_stage_once(self):
-        """Scenario: the addon is installed on a database with an invoice 40 days
-        overdue that was never followed up. The first run sends only the
-        final notice (not the five stages it missed), once; a second run the
-        same day and the next day send nothing."""
-        with freeze_time(TODAY):
-            move = self._invoice(days_late=40)
-            self._run()
-            log = self._logs()
-            self.assertEqual(len(log), 1)
-            self.assertEqual(log.stage_id, self.stage_final)
-            self.assertEqual(move.followup_stage_id, self.stage_final)
-            self.assertEqual(move.followup_last_date, TODAY)
-            self.assertEqual(log.email_state, "sent")
-            self.assertEqual(len(self._mails()), 1)
-            self.assertEqual(self._mails().state, "outgoing")
-            self.assertEqual(log.letter_state, "to_print")
-            self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
-            self._run()
-            self.assertEqual(len(self._logs()), 1)
-        with freeze_time(TODAY + timedelta(days=1)):
-            self._run()
-            self.assertEqual(len(self._logs()), 1)
-            self.assertEqual(len(self._mails()), 1)
+
+@tagged("post_install", "-at_install")
+class TestFollowupRun(RunHelpers, FollowupCommon):
+    """The daily run, for steps without a letter (no HTTP needed)."""
 
     def test_one_step_per_customer_combines_invoices(self):
         """Scenario: a customer has one invoice 20 days late (second reminder due)
@@ -77,30 +56,6 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertEqual(late.followup_log_ids, log)
             self.assertFalse(any(self.stage_second.name in (b or "") for b in late.message_ids.mapped("body")))
 
-    def test_notes_on_invoices_when_the_company_wants_them(self):
-        """Scenario: the company asks for a note on every invoice of a reminder.
-        A customer with two overdue invoices gets the first reminder: each
-        invoice's chatter says which step went out and through which channels.
-        A customer without email gets its note in the customer's chatter."""
-        self.company.followup_invoice_notes = True
-        self.customer_b.email = False
-        with freeze_time(TODAY):
-            first = self._invoice(days_late=5)
-            second = self._invoice(days_late=6)
-            other = self._invoice(partner=self.customer_b, days_late=5)
-            self._run()
-        for move in first | second:
-            note = move.message_ids.filtered(lambda m: self.stage_first.name in (m.body or ""))
-            self.assertEqual(len(note), 1)
-            self.assertIn("Email: Sent", note.body)
-            self.assertIn("SMS: Sent", note.body)
-        log_b = self._logs(self.customer_b)
-        self.assertEqual(log_b.email_state, "skipped")
-        trace = self.customer_b.message_ids.filtered(lambda m: f'data-oe-id="{log_b.id}"' in (m.body or ""))
-        self.assertEqual(len(trace), 1)
-        self.assertIn("No email address.", trace.body)
-        self.assertTrue(other.message_ids.filtered(lambda m: self.stage_first.name in (m.body or "")))
-
     def test_reminder_goes_to_invoice_contact(self):
         """Scenario: the customer has an accounts-payable contact of type
         invoice: reminders go to that contact, not to the company address."""
@@ -115,64 +70,23 @@ class TestFollowupRun(FollowupCommon, HttpCase):
         self.assertEqual(log.recipient_id, ap)
         self.assertEqual(self._mails(ap).email_to or self._mails(ap).recipient_ids, ap)
 
-    def test_no_usable_channel_falls_back_to_letter(self):
-        """Scenario: a customer without email and with a wrong mobile number
-        reaches the first reminder: email and SMS are skipped with their
-        reasons and a letter is prepared instead."""
-        self.customer.write({"email": False, "mobile": "12", "phone": False})
-        with freeze_time(TODAY):
-            self._invoice(days_late=5)
-            self._run()
-        log = self._logs()
-        self.assertEqual(log.email_state, "skipped")
-        self.assertEqual(log.email_info, "No email address.")
-        self.assertEqual(log.sms_state, "skipped")
-        self.assertIn("Invalid phone number", log.sms_info)
-        self.assertEqual(log.letter_state, "to_print")
-        self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
-        self.assertFalse(self._sms())
-
     def test_preferences_are_respected(self):
-        """Scenario: the customer opted out of SMS: the first reminder goes by
-        email only and the SMS is recorded as skipped."""
+        """Scenario: the customer opted out of SMS, another customer did not:
+        in the same run the first reminder goes to the first by email only (the
+        SMS recorded as skipped) and to the other by email and SMS."""
         self.customer.followup_use_sms = False
+        self.customer_b.mobile = "+966 50 765 4321"
         with freeze_time(TODAY):
             self._invoice(days_late=5)
+            self._invoice(partner=self.customer_b, days_late=5)
             self._run()
         log = self._logs()
         self.assertEqual((log.email_state, log.sms_state), ("sent", "skipped"))
+        self.assertEqual(log.sms_info, "The customer opted out of SMS.")
         self.assertFalse(self._sms())
         self.assertFalse(log.letter_state)
-
-    def test_manual_stage_waits_in_worklist(self):
-        """Scenario: an invoice 70 days late. The run sends the final notice but
-        never the manual escalation; the next day the escalation waits in the
-        worklist. The accountant sends it: the customer goes to the escalation
-        user, who gets an activity."""
-        lawyer = self.env["res.users"].create({
-            "name": "Layla Legal", "login": "layla_legal", "email": "legal@company.example.com",
-            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
-        })
-        self.company.followup_escalation_user_id = lawyer
-        with freeze_time(TODAY):
-            move = self._invoice(days_late=70)
-            self._run()
-            self.assertEqual(self._logs().stage_id, self.stage_final)
-        with freeze_time(TODAY + timedelta(days=1)):
-            self._run()
-            self.assertEqual(len(self._logs()), 1)
-            self.assertEqual(move.followup_state, "action_needed")
-            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
-            self.assertEqual(row.state, "action_needed")
-            self.assertEqual(row.next_stage_id, self.stage_escalation)
-            row.action_send_now()
-            log = self._logs()[:1]
-            self.assertEqual(log.stage_id, self.stage_escalation)
-            self.assertEqual(log.run_by, "user")
-            self.assertEqual(self.customer.with_company(self.company).followup_responsible_id, lawyer)
-            activity = self.customer.activity_ids.filtered(lambda a: a.user_id == lawyer)
-            self.assertEqual(len(activity), 1)
-            self.assertEqual(move.followup_state, "done")
+        self.assertEqual(self._logs(self.customer_b).sms_state, "sent")
+        self.assertEqual(len(self._sms(self.customer_b)), 1)
 
     def test_error_in_one_customer_does_not_stop_others(self):
         """Scenario: the first reminder's subject uses a field that breaks for
@@ -256,6 +170,7 @@ class TestFollowupRun(FollowupCommon, HttpCase):
         self.assertEqual(activity.user_id, accountant)
         self.assertEqual(activity.date_deadline, TODAY)
         self.assertFalse(self._mails(accountant.partner_id))
+        self.assertEqual(len(self._mails()), 1)  # the same search finds the customer's reminder
         self.assertEqual(log.sms_message_id.message_type, "sms")
         self.assertEqual(log.sms_message_id.res_id, log.id)
 
@@ -347,6 +262,11 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             self.assertFalse(self._logs())
             self.assertFalse(self._mails())
             self.assertFalse(self._sms())
+            # the same searches find what the run then sends
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_first)
+            self.assertEqual(len(self._mails()), 1)
+            self.assertEqual(len(self._sms()), 1)
 
     def test_worklist_actions_skip_and_log_call(self):
         """Scenario: from the worklist, the accountant skips the due stage of a
@@ -372,3 +292,105 @@ class TestFollowupRun(FollowupCommon, HttpCase):
             call.action_apply()
             self.assertEqual(move.followup_pause_reason, "promise")
             self.assertEqual(move.followup_paused_until, TODAY + timedelta(days=7))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupRunLetters(RunHelpers, FollowupHttpCommon):
+    """The daily run where a letter is rendered: wkhtmltopdf fetches its assets
+    from the HTTP server, which only HttpCase shares with the test transaction."""
+
+    def test_catch_up_sends_most_advanced_stage_once(self):
+        """Scenario: the addon is installed on a database with an invoice 40 days
+        overdue that was never followed up. The first run sends only the
+        final notice (not the five stages it missed), once; a second run the
+        same day and the next day send nothing."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=40)
+            self._run()
+            log = self._logs()
+            self.assertEqual(len(log), 1)
+            self.assertEqual(log.stage_id, self.stage_final)
+            self.assertEqual(move.followup_stage_id, self.stage_final)
+            self.assertEqual(move.followup_last_date, TODAY)
+            self.assertEqual(log.email_state, "sent")
+            self.assertEqual(len(self._mails()), 1)
+            self.assertEqual(self._mails().state, "outgoing")
+            self.assertEqual(log.letter_state, "to_print")
+            self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+            self.assertEqual(len(self._mails()), 1)
+
+    def test_notes_on_invoices_when_the_company_wants_them(self):
+        """Scenario: the company asks for a note on every invoice of a reminder.
+        A customer with two overdue invoices gets the first reminder: each
+        invoice's chatter says which step went out and through which channels.
+        A customer without email gets its note in the customer's chatter."""
+        self.company.followup_invoice_notes = True
+        self.customer_b.email = False
+        with freeze_time(TODAY):
+            first = self._invoice(days_late=5)
+            second = self._invoice(days_late=6)
+            other = self._invoice(partner=self.customer_b, days_late=5)
+            self._run()
+        for move in first | second:
+            note = move.message_ids.filtered(lambda m: self.stage_first.name in (m.body or ""))
+            self.assertEqual(len(note), 1)
+            self.assertIn("Email: Sent", note.body)
+            self.assertIn("SMS: Sent", note.body)
+        log_b = self._logs(self.customer_b)
+        self.assertEqual(log_b.email_state, "skipped")
+        trace = self.customer_b.message_ids.filtered(lambda m: f'data-oe-id="{log_b.id}"' in (m.body or ""))
+        self.assertEqual(len(trace), 1)
+        self.assertIn("No email address.", trace.body)
+        self.assertTrue(other.message_ids.filtered(lambda m: self.stage_first.name in (m.body or "")))
+
+    def test_no_usable_channel_falls_back_to_letter(self):
+        """Scenario: a customer without email and with a wrong mobile number
+        reaches the first reminder: email and SMS are skipped with their
+        reasons and a letter is prepared instead."""
+        self.customer.write({"email": False, "mobile": "12", "phone": False})
+        with freeze_time(TODAY):
+            self._invoice(days_late=5)
+            self._run()
+        log = self._logs()
+        self.assertEqual(log.email_state, "skipped")
+        self.assertEqual(log.email_info, "No email address.")
+        self.assertEqual(log.sms_state, "skipped")
+        self.assertIn("Invalid phone number", log.sms_info)
+        self.assertEqual(log.letter_state, "to_print")
+        self.assertTrue(log.letter_attachment_id.raw.startswith(b"%PDF"))
+        self.assertFalse(self._sms())
+
+    def test_manual_stage_waits_in_worklist(self):
+        """Scenario: an invoice 70 days late. The run sends the final notice but
+        never the manual escalation; the next day the escalation waits in the
+        worklist. The accountant sends it: the customer goes to the escalation
+        user, who gets an activity."""
+        lawyer = self.env["res.users"].create({
+            "name": "Layla Legal", "login": "layla_legal", "email": "legal@company.example.com",
+            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
+        })
+        self.company.followup_escalation_user_id = lawyer
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=70)
+            self._run()
+            self.assertEqual(self._logs().stage_id, self.stage_final)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run()
+            self.assertEqual(len(self._logs()), 1)
+            self.assertEqual(move.followup_state, "action_needed")
+            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(row.state, "action_needed")
+            self.assertEqual(row.next_stage_id, self.stage_escalation)
+            row.action_send_now()
+            log = self._logs()[:1]
+            self.assertEqual(log.stage_id, self.stage_escalation)
+            self.assertEqual(log.run_by, "user")
+            self.assertEqual(self.customer.with_company(self.company).followup_responsible_id, lawyer)
+            activity = self.customer.activity_ids.filtered(lambda a: a.user_id == lawyer)
+            self.assertEqual(len(activity), 1)
+            self.assertEqual(move.followup_state, "done")

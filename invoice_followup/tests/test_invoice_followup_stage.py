@@ -3,13 +3,15 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TODAY, FollowupCommon
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupStage(FollowupCommon, HttpCase):
+class TestFollowupStage(FollowupCommon):
+    """Stages: defaults per company, edits that reschedule, access, translations."""
+
     def test_default_stages_for_every_company(self):
         """Scenario: the addon is installed, then a Saudi company is created.
         Each company has the six default stages of its own, in order, with
@@ -85,8 +87,10 @@ class TestFollowupStage(FollowupCommon, HttpCase):
         self.assertTrue(logs)
         self.assertEqual(logs.company_id, self.company)
         self.assertTrue(self.Log.search([("company_id", "=", other.id)]))
-        self.assertFalse(self.env["invoice.followup.worklist"].with_user(user).search(
-            [("company_id", "=", other.id)]))
+        Worklist = self.env["invoice.followup.worklist"]
+        self.assertTrue(Worklist.search([("company_id", "=", other.id)]))
+        self.assertFalse(Worklist.with_user(user).search([("company_id", "=", other.id)]))
+        self.assertEqual(Worklist.with_user(user).search([]).company_id, self.company)
 
     def test_stage_names_follow_a_language_activated_later(self):
         """Scenario: Arabic is activated after the companies got their stages:

@@ -10,10 +10,8 @@ from odoo.tests import HttpCase, tagged
 from .common import TODAY, FollowupCommon
 
 
-@tagged("post_install", "-at_install")
-class TestPaymentPlan(FollowupCommon, HttpCase):
-    """Instalment agreements: exact splits, refusals, the life of a plan from
-    proposal to last payment, reminders, breaking and resuming follow-up."""
+class PaymentPlanCommon(FollowupCommon):
+    """Companies in three currencies and a plan maker (no test of its own)."""
 
     @classmethod
     def setUpClass(cls):
@@ -33,6 +31,13 @@ class TestPaymentPlan(FollowupCommon, HttpCase):
     def _plan(self, moves, count=3, first=None, **kwargs):
         values = self.Plan._prepare_plan_values(moves, count, first or TODAY + timedelta(days=7), **kwargs)
         return self.Plan.create(values)
+
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlan(PaymentPlanCommon):
+    """Instalment agreements: exact splits, refusals, the life of a plan from
+    proposal to last payment, reminders."""
 
     def test_rounding_sums_exactly(self):
         """Scenario: 1,000 split in 3 and in 7 instalments in SAR, EUR and KWD
@@ -119,40 +124,6 @@ class TestPaymentPlan(FollowupCommon, HttpCase):
             self.assertEqual(plan.amount_paid, 400.0)
             self.assertEqual(plan.line_ids.sorted("date_due")[0].amount_paid, 400.0)
 
-    def test_reminders_then_break_resumes_follow_up(self):
-        """Scenario: three days before the first instalment the customer is
-        reminded; the day after it is missed a notice goes out once; past the
-        grace days the plan breaks: recorded on the customer, the responsible
-        gets an activity and follow-up resumes at the configured stage."""
-        with freeze_time(TODAY):
-            move = self._invoice(days_late=10, amount=900.0)
-            plan = self._plan(move, first=TODAY + timedelta(days=10))
-            plan.action_activate()
-        first_due = plan.line_ids.sorted("date_due")[0].date_due
-
-        def plan_mails():
-            return self.env["mail.mail"].search([("model", "=", plan._name), ("res_id", "=", plan.id)])
-
-        with freeze_time(first_due - timedelta(days=3)):
-            self.Plan._cron_payment_plans()
-            self.assertEqual(len(plan_mails()), 1)
-            self.Plan._cron_payment_plans()
-            self.assertEqual(len(plan_mails()), 1)
-        with freeze_time(first_due + timedelta(days=1)):
-            self.Plan._cron_payment_plans()
-            self.Plan._cron_payment_plans()
-            self.assertEqual(len(plan_mails()), 2)
-            self.assertIn("not received", plan_mails().sorted("id")[-1].subject)
-            self.assertEqual(plan.state, "active")
-        with freeze_time(first_due + timedelta(days=self.company.payment_plan_grace_days + 1)):
-            self.Plan._cron_payment_plans()
-            self.assertEqual(plan.state, "broken")
-            self.assertEqual(self.customer.payment_plan_broken_count, 1)
-            self.assertFalse(move.followup_pause_reason)
-            self.assertEqual(self._logs().stage_id, self.company.payment_plan_broken_stage_id)
-            self.assertEqual(self.company.payment_plan_broken_stage_id, self.stage_final)
-            self.assertEqual(move.followup_stage_id, self.stage_final)
-
     def test_customer_request_inside_and_outside_policy(self):
         """Scenario: a low-risk customer asks for 3 instalments: approved and
         proposed at once. A high-risk customer asks the same: the plan waits
@@ -192,3 +163,43 @@ class TestPaymentPlan(FollowupCommon, HttpCase):
             ).create({"frequency": "custom", "custom_dates": f"{TODAY + timedelta(days=5)}, {TODAY + timedelta(days=40)}"})
             plan2 = self.Plan.browse(custom.action_create()["res_id"])
             self.assertEqual(plan2.line_ids.sorted("date_due").mapped("amount"), [500.0, 500.0])
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanBreak(PaymentPlanCommon, HttpCase):
+    """A broken plan resumes follow-up at the final notice, whose letter
+    wkhtmltopdf renders (HttpCase: it fetches assets from the HTTP server)."""
+
+    def test_reminders_then_break_resumes_follow_up(self):
+        """Scenario: three days before the first instalment the customer is
+        reminded; the day after it is missed a notice goes out once; past the
+        grace days the plan breaks: recorded on the customer, the responsible
+        gets an activity and follow-up resumes at the configured stage."""
+        with freeze_time(TODAY):
+            move = self._invoice(days_late=10, amount=900.0)
+            plan = self._plan(move, first=TODAY + timedelta(days=10))
+            plan.action_activate()
+        first_due = plan.line_ids.sorted("date_due")[0].date_due
+
+        def plan_mails():
+            return self.env["mail.mail"].search([("model", "=", plan._name), ("res_id", "=", plan.id)])
+
+        with freeze_time(first_due - timedelta(days=3)):
+            self.Plan._cron_payment_plans()
+            self.assertEqual(len(plan_mails()), 1)
+            self.Plan._cron_payment_plans()
+            self.assertEqual(len(plan_mails()), 1)
+        with freeze_time(first_due + timedelta(days=1)):
+            self.Plan._cron_payment_plans()
+            self.Plan._cron_payment_plans()
+            self.assertEqual(len(plan_mails()), 2)
+            self.assertIn("not received", plan_mails().sorted("id")[-1].subject)
+            self.assertEqual(plan.state, "active")
+        with freeze_time(first_due + timedelta(days=self.company.payment_plan_grace_days + 1)):
+            self.Plan._cron_payment_plans()
+            self.assertEqual(plan.state, "broken")
+            self.assertEqual(self.customer.payment_plan_broken_count, 1)
+            self.assertFalse(move.followup_pause_reason)
+            self.assertEqual(self._logs().stage_id, self.company.payment_plan_broken_stage_id)
+            self.assertEqual(self.company.payment_plan_broken_stage_id, self.stage_final)
+            self.assertEqual(move.followup_stage_id, self.stage_final)

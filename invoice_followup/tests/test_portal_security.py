@@ -3,16 +3,17 @@ import base64
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
-from .common import FollowupCommon, csrf_token_of
+from .common import FollowupHttpCommon, csrf_token_of
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>'
 
 
 @tagged("post_install", "-at_install")
-class TestPortalSecurity(FollowupCommon, HttpCase):
+class TestPortalSecurity(FollowupHttpCommon):
     """The portal as an attacker tries it, through the real routes: what one
     invoice's link, a follower's login, a forged URL, a flood of answers, an
     upload or an absurd number can and cannot do."""
@@ -31,16 +32,6 @@ class TestPortalSecurity(FollowupCommon, HttpCase):
         query = "&".join(f"{key}={value}" for key, value in {"access_token": move._portal_ensure_token(),
                                                               **params}.items())
         return f"/my/followup/invoice/{move.id}/{action}?{query}"
-
-    def _post_answer(self, move, action, data, files=None, token=None):
-        token = move._portal_ensure_token() if token is None else token
-        page = self.url_open(f"/my/followup/invoice/{move.id}/{action}?access_token={token}")
-        self.assertEqual(page.status_code, 200, page.text[:300])
-        return self.url_open(
-            f"/my/followup/invoice/{move.id}/{action}",
-            data={"csrf_token": csrf_token_of(page.text), "access_token": token, "name": "Omar", **data},
-            files=files, allow_redirects=False,
-        )
 
     # ------------------------------------------------------------ 1. one invoice's link
     def test_invoice_link_never_leads_to_the_statement(self):
@@ -92,7 +83,7 @@ class TestPortalSecurity(FollowupCommon, HttpCase):
         self.authenticate(intruder.login, intruder.login)
         url = f"/my/followup/invoice/{self.move.id}/confirm?access_token=junk"
         self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 403)
-        csrf = csrf_token_of(self.url_open("/my/followup").text)
+        csrf = self._csrf("/my/followup")
         post = self.url_open(f"/my/followup/invoice/{self.move.id}/confirm",
                              data={"csrf_token": csrf, "access_token": "junk", "name": "X"}, allow_redirects=False)
         self.assertEqual(post.status_code, 403)
@@ -309,12 +300,19 @@ class TestPortalSecurity(FollowupCommon, HttpCase):
         self.assertEqual(response.status_code, 403)
 
     def test_renew_link_needs_a_manager(self):
-        """Scenario: a billing user cannot renew a customer's link."""
+        """Scenario: a billing user cannot renew a customer's link (refused, the
+        link still works); an accounting manager can (the link changes)."""
         billing = new_test_user(self.env, "fu_billing", groups="account.group_account_invoice",
                                 company_id=self.company.id, company_ids=self.company.ids)
-        with self.assertRaises(Exception):
+        with self.assertRaisesRegex(AccessError, "Only accounting managers can renew"):
             self.customer.with_user(billing).action_followup_renew_link()
         self.assertEqual(self.customer._followup_get_access_token(), self.statement_token)
+        self.assertEqual(self.url_open(f"/my/followup?pid={self.customer.id}&access_token={self.statement_token}",
+                                       allow_redirects=False).status_code, 200)
+        manager = new_test_user(self.env, "fu_renewer", groups="account.group_account_manager",
+                                company_id=self.company.id, company_ids=self.company.ids)
+        self.customer.with_user(manager).action_followup_renew_link()
+        self.assertNotEqual(self.customer._followup_get_access_token(), self.statement_token)
 
     def test_plan_pages_refuse_a_follower(self):
         """Scenario: a logged-in user of another customer follows a plan and
@@ -329,7 +327,7 @@ class TestPortalSecurity(FollowupCommon, HttpCase):
         response = self.url_open(f"/my/payment_plans/{plan.id}?access_token=junk", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertNotIn(plan.name, response.text)
-        csrf = csrf_token_of(self.url_open("/my/followup").text)
+        csrf = self._csrf("/my/followup")
         accept = self.url_open(f"/my/payment_plans/{plan.id}/accept",
                                data={"csrf_token": csrf, "access_token": "junk", "name": "X"}, allow_redirects=False)
         self.assertEqual(accept.status_code, 403)

@@ -1,13 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from .common import TODAY, FollowupCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSaudiCompany(FollowupCommon, HttpCase):
+class TestSaudiCompany(FollowupCommon):
     """A Saudi company on the Saudi chart of accounts (l10n_sa), in SAR, with an
     Arabic-speaking customer."""
 

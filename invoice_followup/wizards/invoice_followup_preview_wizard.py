@@ -49,5 +49,6 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
             values.update(subject=rendered.get("subject"), body_html=rendered.get("body_html"))
         if stage.sms_template_id:
             values["sms_body"] = stage.sms_template_id._render_field("body", step.ids, compute_lang=True)[step.id]
-        step.unlink()
+        # a billing user may create steps but not delete them: this one was never real
+        step.sudo().unlink()
         return values
