@@ -2,7 +2,7 @@
 from freezegun import freeze_time
 from markupsafe import escape
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import TODAY, FollowupCommon
 
@@ -58,6 +58,12 @@ class TestFollowupEngine(FollowupCommon):
         )
         self.assertEqual(set(moves.mapped("followup_last_date")), {TODAY})
 
+
+@tagged("post_install", "-at_install")
+class TestFollowupNextStage(FollowupCommon, HttpCase):
+    """HttpCase: the final notice renders its letter and the invoices' PDFs
+    (wkhtmltopdf fetches the assets from the HTTP server)."""
+
     def test_next_stage_is_what_the_run_sends_before_any_run(self):
         """Scenario: a fresh database (the run has not run yet) with a customer
         120 days late and another invoice just issued. The invoice, the
@@ -75,7 +81,6 @@ class TestFollowupEngine(FollowupCommon):
             self.env.flush_all()
             row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(row.next_stage_id, self.stage_final)
-            self.stage_final.send_letter = False  # no PDF in a TransactionCase (wkhtmltopdf needs the HTTP server)
             self._run()
             self.assertEqual(self._logs().stage_id, self.stage_final)
             self.assertEqual(late.followup_next_stage_id, self.stage_escalation)
