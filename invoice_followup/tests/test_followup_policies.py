@@ -42,7 +42,10 @@ class TestFollowupStageFilters(FollowupPolicyCommon):
         with freeze_time(TODAY):
             small = self._invoice(days_late=5, amount=300.0)
             large = self._invoice(partner=self.customer_b, days_late=5, amount=800.0)
-            self.assertEqual(large.followup_next_stage_id, self.stage_receipt)
+            # the stage the run sends today (the small invoice falls back to the
+            # courtesy reminder: the first one does not apply to it)
+            self.assertEqual(large.followup_next_stage_id, self.stage_first)
+            self.assertEqual(small.followup_next_stage_id, self.stage_friendly)
             self._cron()
             self.assertEqual(self._logs(self.customer_b).stage_id, self.stage_first)
             self.assertEqual(large.followup_stage_id, self.stage_first)
@@ -95,8 +98,9 @@ class TestFollowupCompanySwitch(FollowupPolicyCommon):
             self.assertEqual(len(self._mails(self.customer_b)), 1)
             row = self.env["invoice.followup.worklist"].search([
                 ("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
-            self.assertEqual(row.next_stage_id, self.stage_receipt)
-            self.assertEqual(row.next_date, move.invoice_date + timedelta(days=2))
+            # what a run would send today: the first reminder, due 3 days after the due date
+            self.assertEqual(row.next_stage_id, self.stage_first)
+            self.assertEqual(row.next_date, move.followup_date_due + timedelta(days=3))
             row.action_send_now()
             log = self._logs()
             self.assertEqual((log.stage_id, log.run_by), (self.stage_first, "user"))
