@@ -5,8 +5,8 @@ OCA's generator (``oca-gen-addon-readme`` of OCA/maintainer-tools) is not publis
 PyPI, so this script reproduces its layout for this repository, offline:
 
 * ``readme/*.md`` fragments (DESCRIPTION, INSTALL, CONFIGURE, USAGE, ROADMAP, HISTORY,
-  CONTRIBUTORS, CREDITS) are converted to reStructuredText with pandoc, as OCA's tool does
-  (``--convert-fragments-to-markdown`` layout), from the ``pypandoc-binary`` wheel;
+  CONTRIBUTORS, CREDITS) are converted to reStructuredText with pandoc, as OCA's tool
+  does (``--convert-fragments-to-markdown`` layout), from the ``pypandoc-binary`` wheel;
 * README.rst gets OCA's sections in OCA's order: title, the "generated" banner with the
   source digest, badges (maturity, license, repository), the description, a table of
   contents, Installation, Configuration, Usage, Known issues / Roadmap, Changelog, Bug
@@ -16,9 +16,9 @@ PyPI, so this script reproduces its layout for this repository, offline:
 
 As OCA's tool, it leaves alone an index.html that does not say it was generated.
 
-    gen_addon_readme.py [--check] [ADDON_DIR ...]      (default: every addon of the repo)
+    gen_addon_readme.py [--check] [ADDON_DIR ...]   (default: every addon of the repo)
 
-``--check`` writes nothing and exits 1 when a file is missing or out of date (make lint).
+``--check`` writes nothing and exits 1 when a file is missing or stale (make lint).
 """
 
 import argparse
@@ -113,7 +113,7 @@ def repo_of(manifest):
 
 
 def shields_escape(text):
-    """shields.io badge text: '-' separates fields and '_' is a space, so double them."""
+    """shields.io badge text: '-' separates fields and '_' is a space: double them."""
     return text.replace("-", "--").replace("_", "__")
 
 
@@ -132,7 +132,8 @@ def render_readme(addon_dir):
     color = MATURITY_COLORS.get(status.lower(), "yellow")
     badges.append(
         (
-            f"https://img.shields.io/badge/maturity-{status.replace('/', '%2F')}-{color}.png",
+            "https://img.shields.io/badge/maturity-"
+            f"{status.replace('/', '%2F')}-{color}.png",
             "https://odoo-community.org/page/development-status",
             status,
         )
@@ -195,7 +196,8 @@ def render_readme(addon_dir):
     out.append(
         title("Bug Tracker", "=")
         + f"\nBugs are tracked on `GitHub Issues <{issues}>`_.\n"
-        "In case of trouble, please check there if your issue has already been reported.\n"
+        "In case of trouble, please check there if your issue has already been "
+        "reported.\n"
         "If you spotted it first, help us to smash it by providing a detailed and "
         "welcomed\n"
         f"`feedback <{issues}/new?body={body}>`_.\n\n"
@@ -210,9 +212,9 @@ def render_readme(addon_dir):
     if "CREDITS" in fragments:
         credits.append(title("Other credits", "-") + "\n" + fragments["CREDITS"])
     credits.append(
-        title("Maintainers", "-")
-        + f"\nThis module is part of the `{org}/{repo} "
-        f"<https://github.com/{org}/{repo}/tree/{BRANCH}/{addon}>`_ project on GitHub.\n\n"
+        title("Maintainers", "-") + f"\nThis module is part of the `{org}/{repo} "
+        f"<https://github.com/{org}/{repo}/tree/{BRANCH}/{addon}>`_ project on "
+        "GitHub.\n\n"
         "You are welcome to contribute.\n"
     )
     out.extend(credits)
@@ -233,7 +235,7 @@ def render_index(readme_text):
             "_disable_config": True,
         },
     ).decode("utf-8")
-    # As OCA's tool: no docutils version (noise on each docutils upgrade), no http-equiv.
+    # As OCA's tool: no docutils version (noise on each upgrade), no http-equiv.
     html = re.sub(r"(<meta.*generator.*Docutils)\s*[\d.]+", r"\1", html)
     html = re.sub(r'<meta http-equiv="Content-Type".*?>\n', "", html)
     return html
@@ -270,7 +272,9 @@ def process(addon_dir, check):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if stale")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if stale"
+    )
     parser.add_argument("addons", nargs="*", help="addon directories (default: all)")
     args = parser.parse_args(argv)
     addons = args.addons or find_addons(REPO_ROOT)

@@ -26,8 +26,8 @@ DATA_DIR=$CACHE_DIR/odoo-data
 LOG=$CACHE_DIR/pytest-$DB-install.log
 STAMP=$CACHE_DIR/pytest-$DB.digest
 
-# What an update would load: everything of the addon but its tests.
-digest=$(cd "$REPO_ROOT" && find "$MODULE" -path "$MODULE/tests" -prune -o -type f \
+# What an update would load: the addon but its tests and its documentation.
+digest=$(cd "$REPO_ROOT" && find "$MODULE" \( -path "$MODULE/tests" -o -path "$MODULE/readme" -o -path "$MODULE/static/description" \) -prune -o -type f ! -name README.rst \
     ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 
 state=$("$PYTHON" "$HELPER" db-state "$DB" "$MODULE")
