@@ -30,8 +30,9 @@ help:
 	@echo "                    FIX=1 applies the automatic fixes first; LINT_STRICT=1 fails on optional checks too"
 	@echo "make pytest [K=test_name] [PYTEST_ARGS=\"invoice_followup/tests/test_x.py -x\"] [PYTEST_DB=ifu_pytest]"
 	@echo "                    pytest-odoo on a database with the addon (created/updated when needed);"
-	@echo "                    HttpCase tests run in-process (PYTEST_HTTP=0 skips them); the portal tour"
-	@echo "                    (browser) runs only in make test"
+	@echo "                    Odoo's HTTP server runs in pytest, so HttpCase tests and the portal tour"
+	@echo "                    run too (PYTEST_HTTP=0 skips them); the install checks and the upgrade"
+	@echo "                    test run only in make test, which stays the CI gate"
 
 setup:
 	@bash scripts/ensure_env.sh full
