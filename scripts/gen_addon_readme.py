@@ -12,7 +12,8 @@ PyPI, so this script reproduces its layout for this repository, offline:
   contents, Installation, Configuration, Usage, Known issues / Roadmap, Changelog, Bug
   Tracker, Credits (Authors, Contributors, Other credits, Maintainers);
 * index.html is README.rst rendered by docutils' html4css1 writer, stylesheet embedded,
-  the docutils version removed (no noise when docutils changes).
+  the docutils version removed (no noise when docutils changes), no XML declaration
+  (Odoo 17+ warns about it), the charset declared (Odoo reads the page as bytes).
 
 As OCA's tool, it leaves alone an index.html that does not say it was generated.
 
@@ -229,15 +230,17 @@ def render_index(readme_text):
         writer_name="html4css1",
         settings_overrides={
             "embed_stylesheet": True,
+            # Odoo 17+ warns about an XML declaration in static/description/index.html.
+            "xml_declaration": False,
             "output_encoding": "utf-8",
             "report_level": 2,
             "halt_level": 2,  # an rst error fails instead of landing in the page
             "_disable_config": True,
         },
     ).decode("utf-8")
-    # As OCA's tool: no docutils version (noise on each upgrade), no http-equiv.
+    # As OCA's tool: no docutils version (noise on each upgrade). The Content-Type meta
+    # stays: Odoo parses the page as bytes; without a charset lxml reads it as Latin-1.
     html = re.sub(r"(<meta.*generator.*Docutils)\s*[\d.]+", r"\1", html)
-    html = re.sub(r'<meta http-equiv="Content-Type".*?>\n', "", html)
     return html
 
 
