@@ -58,12 +58,12 @@ mapfile -t WS < <(pick '\.(py|xml|csv|js|css|scss|md|rst|txt|toml|cfg|yaml|yml|j
 if [ "${FIX:-0}" = 1 ]; then
     echo "[lint] FIX=1: applying the automatic fixes"
     "$BIN/python" scripts/gen_addon_readme.py
-    "$BIN/ruff" check --fix --exit-zero --quiet "${PY[@]}"
+    "$BIN/ruff" check --fix --exit-zero --quiet "${PY[@]}" >/dev/null # what is left: below
     "$BIN/ruff" format --quiet "${PY[@]}"
     "$BIN/trailing-whitespace-fixer" "${WS[@]}" >/dev/null
     "$BIN/end-of-file-fixer" "${WS[@]}" >/dev/null
     "$BIN/mixed-line-ending" --fix=lf "${TEXT[@]}" >/dev/null
-    "$BIN/fix-encoding-pragma" --remove "${PY[@]}" >/dev/null
+    "$BIN/fix-encoding-pragma" --remove "${PY[@]}" >/dev/null 2>&1 # (warns it is deprecated)
     echo "[lint] fixes applied (review them with git diff); now checking"
 fi
 
