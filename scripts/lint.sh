@@ -51,6 +51,7 @@ mapfile -t EXE < <(for f in "${FILES[@]}"; do [ -x "$f" ] && printf '%s\n' "$f";
 mapfile -t PY < <(pick '\.py$')
 mapfile -t ADDON_PY < <(pick '^invoice_followup/.*\.py$')
 mapfile -t XML < <(pick '\.xml$')
+mapfile -t MANIFESTS < <(pick '(^|/)__manifest__\.py$')
 mapfile -t PO < <(pick '/i18n/[^/]+\.pot?$')
 mapfile -t TEXT < <(pick '\.(py|xml|csv|js|css|scss|md|rst|txt|toml|cfg|yaml|yml|json|sh|html|po|pot)$|(^|/)(Makefile|run)$')
 mapfile -t WS < <(pick '\.(py|xml|csv|js|css|scss|md|rst|txt|toml|cfg|yaml|yml|json|sh|html|po|pot)$|(^|/)(Makefile|run)$' '/README\.rst$|\.pot?$')
@@ -108,7 +109,7 @@ run pylint-odoo-mandatory fail "$LOC" -- \
     "$BIN/pylint" --rcfile=.pylintrc-mandatory --output-format=text "${ADDON_PY[@]}"
 run pylint-odoo-optional info "$LOC" -- \
     "$BIN/pylint" --rcfile=.pylintrc --output-format=text --exit-zero "${ADDON_PY[@]}"
-run oca-checks-odoo-module fail "$LOC" -- "$BIN/oca-checks-odoo-module" "$(pick '__manifest__\.py$')"
+run oca-checks-odoo-module fail "$LOC" -- "$BIN/oca-checks-odoo-module" "${MANIFESTS[@]}"
 run oca-checks-po fail "$LOC" -- "$BIN/oca-checks-po" --disable=po-pretty-format "${PO[@]}"
 run check-xml fail '.' -- "$BIN/check-xml" "${XML[@]}"
 run debug-statements fail '.' -- "$BIN/debug-statement-hook" "${PY[@]}"
