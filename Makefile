@@ -10,9 +10,13 @@ DB ?= invoice_followup_demo
 PORT ?= 8069
 BENCH_ARGS ?=
 CHAOS_ARGS ?=
-export PYTHON ODOO_SRC DB PORT
+FIX ?= 0
+K ?=
+PYTEST_ARGS ?=
+PYTEST_DB ?= ifu_pytest
+export PYTHON ODOO_SRC DB PORT FIX K PYTEST_ARGS PYTEST_DB
 
-.PHONY: help setup run test upgrade-test bench chaos wheel clean
+.PHONY: help setup run test upgrade-test bench chaos wheel lint pytest clean
 
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
@@ -22,6 +26,13 @@ help:
 	@echo "make chaos  [CHAOS_ARGS=\"--customers 60 --kills 5\"]  crash test: SIGKILL the cron, benchmarks/chaos.py"
 	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
 	@echo "make setup    only install what is missing (done by run/test anyway)"
+	@echo "make lint  [FIX=1]  OCA's pre-commit checks offline (ruff, ruff-format, pylint-odoo, oca-checks...);"
+	@echo "                    FIX=1 applies the automatic fixes first; LINT_STRICT=1 fails on optional checks too"
+	@echo "make pytest [K=test_name] [PYTEST_ARGS=\"invoice_followup/tests/test_x.py -x\"] [PYTEST_DB=ifu_pytest]"
+	@echo "                    pytest-odoo on a database with the addon (created/updated when needed);"
+	@echo "                    Odoo's HTTP server runs in pytest, so HttpCase tests and the portal tour"
+	@echo "                    run too (PYTEST_HTTP=0 skips them); the install checks and the upgrade"
+	@echo "                    test run only in make test, which stays the CI gate"
 
 setup:
 	@bash scripts/ensure_env.sh full
@@ -43,6 +54,12 @@ chaos:
 
 wheel:
 	@bash scripts/build_wheel.sh
+
+lint:
+	@bash scripts/lint.sh
+
+pytest:
+	@bash scripts/pytest.sh
 
 clean:
 	rm -rf .cache build dist setup/invoice_followup/build setup/invoice_followup/*.egg-info

@@ -102,7 +102,7 @@ def pg_connect(dbname="postgres"):
 
 
 def qident(name):
-    return '"%s"' % name.replace('"', '""')
+    return '"' + name.replace('"', '""') + '"'
 
 
 def db_exists(name):
@@ -387,7 +387,7 @@ class Measure:
 def worker_generate(db, addons_path, opts):
     """Customers and posted invoices in the base database, committed per batch."""
     odoo, registry = _worker_env(db, addons_path)
-    from odoo import Command, SUPERUSER_ID, api, fields  # noqa: PLC0415
+    from odoo import SUPERUSER_ID, Command, api, fields  # noqa: PLC0415
 
     plan = plan_customers(opts["customers"], opts["invoices"], opts["seed"])
     rng = random.Random(opts["seed"] + 1)
@@ -419,7 +419,7 @@ def worker_generate(db, addons_path, opts):
         cr.commit()
         say(f"generate: {len(partners)} customers")
         rows = []
-        for partner, (_ref, days_list) in zip(partners, plan):
+        for partner, (_ref, days_list) in zip(partners, plan, strict=False):
             for days in days_list:
                 rows.append((partner.id, days))
         rng.shuffle(rows)  # invoices of a customer are not consecutive, as in real life
@@ -601,7 +601,7 @@ def worker_probe(db, addons_path, opts):
 
 def worker_oca(db, addons_path, opts):
     odoo, registry = _worker_env(db, addons_path)
-    from odoo import Command, SUPERUSER_ID, api, fields  # noqa: PLC0415
+    from odoo import SUPERUSER_ID, Command, api, fields  # noqa: PLC0415
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -659,11 +659,11 @@ def worker_oca(db, addons_path, opts):
             "invoices": len(lines.invoice_id),
             "credit_lines": len(lines),
             "line_states": {
-                state: len(lines.filtered(lambda l, s=state: l.state == s))
+                state: len(lines.filtered(lambda line, s=state: line.state == s))
                 for state in set(lines.mapped("state"))
             },
             "channels": {
-                ch: len(lines.filtered(lambda l, c=ch: l.channel == c)) for ch in set(lines.mapped("channel"))
+                ch: len(lines.filtered(lambda line, c=ch: line.channel == c)) for ch in set(lines.mapped("channel"))
             },
             "mails": env["mail.mail"].search_count([("id", ">", max_mail)]),
         }

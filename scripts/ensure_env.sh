@@ -10,6 +10,9 @@
 #   a running PostgreSQL with a superuser role for this OS user, Odoo's Python
 #   requirements and ours (requirements.txt).
 # python: only the interpreter and requirements.txt (enough to build the wheel).
+# pytest: full, plus requirements-dev.txt (pytest-odoo) in the same python.
+# lint: only the linters of requirements-lint.txt, in their own venv .cache/lint-venv
+#   (LINT_VENV; no Odoo, no PostgreSQL needed).
 #
 # Environment: PYTHON (default python3), ODOO_SRC (path to an Odoo 18.0 source tree;
 # remembered in a .pth file in PYTHON's site-packages so later runs need no ODOO_SRC).
@@ -300,10 +303,46 @@ _ensure_project_requirements() {
     _pip_install -r "$REPO_ROOT/requirements.txt"
 }
 
+_ensure_dev_requirements() {
+    local missing
+    missing=$("$PYTHON" "$HELPER" missing-reqs "$REPO_ROOT/requirements-dev.txt")
+    [ -n "$missing" ] || return 0
+    _say "installing the development requirements (missing: $missing)"
+    _pip_install -r "$REPO_ROOT/requirements-dev.txt"
+}
+
+# The linters live in their own venv, pinned; a stamp holding requirements-lint.txt says
+# whether that venv is current, so a second run installs nothing.
+_ensure_lint_venv() {
+    LINT_VENV=$CACHE_DIR/lint-venv
+    local reqs=$REPO_ROOT/requirements-lint.txt stamp=$CACHE_DIR/lint-venv/.requirements-lint.txt
+    if [ -x "$LINT_VENV/bin/python" ] && cmp -s "$reqs" "$stamp"; then
+        export LINT_VENV
+        return 0
+    fi
+    if [ ! -x "$LINT_VENV/bin/python" ]; then
+        if ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
+            _apt_install "python${PY_VERSION}-venv"
+        fi
+        _say "creating the linters' venv $LINT_VENV"
+        "$PYTHON" -m venv "$LINT_VENV" || _die "could not create $LINT_VENV"
+    fi
+    _say "installing the linters (requirements-lint.txt) into $LINT_VENV"
+    "$LINT_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$reqs" \
+        || _die "pip install -r requirements-lint.txt failed (see above)."
+    cp "$reqs" "$stamp"
+    export LINT_VENV
+}
+
 # ----------------------------------------------------------------------------- main
 ensure_env_main() {
     mkdir -p "$CACHE_DIR"
     _select_python
+    if [ "$ENSURE_MODE" = lint ]; then
+        _ensure_lint_venv
+        export PYTHON REPO_ROOT CACHE_DIR
+        return 0
+    fi
     if [ "$ENSURE_MODE" = python ]; then
         _ensure_venv
         _ensure_project_requirements
@@ -317,6 +356,7 @@ ensure_env_main() {
     _register_odoo_src
     _ensure_odoo_requirements
     _ensure_project_requirements
+    [ "$ENSURE_MODE" != pytest ] || _ensure_dev_requirements
     ADDONS_PATH=$ODOO_ROOT/odoo/addons
     [ -d "$ODOO_ROOT/addons" ] && ADDONS_PATH=$ODOO_ROOT/addons,$ADDONS_PATH
     ADDONS_PATH=$ADDONS_PATH,$REPO_ROOT
@@ -326,7 +366,9 @@ ensure_env_main() {
 ensure_env_main
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     echo "PYTHON=$PYTHON"
-    if [ "$ENSURE_MODE" != python ]; then
+    if [ "$ENSURE_MODE" = lint ]; then
+        echo "LINT_VENV=$LINT_VENV"
+    elif [ "$ENSURE_MODE" != python ]; then
         echo "ODOO_ROOT=$ODOO_ROOT (Odoo $ODOO_VERSION)"
         echo "ADDONS_PATH=$ADDONS_PATH"
     fi

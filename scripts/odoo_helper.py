@@ -158,7 +158,7 @@ def _connect(dbname):
 
 
 def _quote_ident(name):
-    return '"%s"' % name.replace('"', '""')
+    return '"' + name.replace('"', '""') + '"'
 
 
 def cmd_db_state(args):

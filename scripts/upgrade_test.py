@@ -115,7 +115,7 @@ def _plain(value):
     """A JSON value for a database value (numbers as floats, dates as ISO text)."""
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
 

@@ -11,7 +11,13 @@ from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..tools.portal_input import parse_count
-from .access import followup_partner, followup_plan, parse_id, statement_params, use_customer_language
+from .access import (
+    followup_partner,
+    followup_plan,
+    parse_id,
+    statement_params,
+    use_customer_language,
+)
 from .portal import FollowupPortal, error_text
 
 _lt = LazyTranslate(__name__)

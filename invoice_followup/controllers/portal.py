@@ -225,9 +225,8 @@ class FollowupPortal(CustomerPortal):
                                               error=error_text(error), status=400)
         if statement is not None:
             return request.redirect("/my/followup?" + url_encode({**statement, "done": done}))
-        return request.redirect("/my/followup/invoice/%s/%s?%s" % (
-            move.id, action, url_encode({"access_token": access_token, "done": done})
-        ))
+        query = url_encode({"access_token": access_token, "done": done})
+        return request.redirect(f"/my/followup/invoice/{move.id}/{action}?{query}")
 
     def _followup_answer(self, move, action, post):
         """Apply the customer's answer; the code of the banner to show."""

@@ -42,7 +42,7 @@ def max_upload_bytes(env):
 
 def max_upload_text(env):
     """The size limit in megabytes, as people write it (10, 2.5)."""
-    return "%g" % round(max_upload_bytes(env) / 1024 / 1024, 2)
+    return f"{round(max_upload_bytes(env) / 1024 / 1024, 2):g}"
 
 
 def too_large_error(env):

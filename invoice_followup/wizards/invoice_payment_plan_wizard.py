@@ -29,7 +29,7 @@ class InvoicePaymentPlanWizard(models.TransientModel):
     custom_dates = fields.Char(
         "Dates", help="Instalment dates as YYYY-MM-DD separated by commas (custom schedule)."
     )
-    down_payment = fields.Float("Down Payment", digits=0)
+    down_payment = fields.Float(digits=0)
     schedule_preview = fields.Html(compute="_compute_schedule_preview", sanitize=False)
 
     def _custom_dates(self):
