@@ -49,6 +49,7 @@ Two more parts, one round each by default, same checks:
 
 Exit status 1 when anything is missing, duplicated, half-written or still due.
 """
+
 import argparse
 import datetime
 import hashlib
@@ -85,9 +86,17 @@ POLL = 0.05  # seconds between two looks at the database while the server runs
 STARTUP_SHARE = 0.15  # at a random moment of the server's start (before any batch)
 COMMIT_SHARE = 0.15  # as soon as a batch is seen committed (the next call is starting)
 BATCHES_PER_KILL = 3  # the others: uniform in 0 .. this many batch durations after the first batch began
-AIMS = {"start": "at the start", "commit": "right after a commit", "batch": "within the batches"}
-HOLD_STALL = 10  # held mode: seconds without a new step = the cron waits for the held customer
-ROUND_TIMEOUT = 1800  # seconds: a round that takes longer is a failure of the test itself
+AIMS = {
+    "start": "at the start",
+    "commit": "right after a commit",
+    "batch": "within the batches",
+}
+HOLD_STALL = (
+    10  # held mode: seconds without a new step = the cron waits for the held customer
+)
+ROUND_TIMEOUT = (
+    1800  # seconds: a round that takes longer is a failure of the test itself
+)
 
 
 def say(msg):
@@ -112,7 +121,9 @@ def worker_configure(db, addons_path, opts):
         env = api.Environment(cr, SUPERUSER_ID, {})
         bench._ours_setup(env)  # every weekday, automatic, no letter, no attached PDF
         env.company.followup_max_per_week = 0
-        for xmlid in QUEUE_CRONS:  # nothing is sent: queued mails and SMS stay countable
+        for (
+            xmlid
+        ) in QUEUE_CRONS:  # nothing is sent: queued mails and SMS stay countable
             cron = env.ref(xmlid, raise_if_not_found=False)
             if cron:
                 cron.active = False
@@ -134,11 +145,16 @@ def worker_due(db, addons_path, opts):
         env = api.Environment(cr, SUPERUSER_ID, {})
         env = env(user=env.ref(CRON_XMLID).user_id.id)
         Move = env["account.move"]
-        env["invoice.followup.run"]._release_pauses()  # as _cron_invoice_followup() does first
+        env[
+            "invoice.followup.run"
+        ]._release_pauses()  # as _cron_invoice_followup() does first
         work = env["invoice.followup.run"]._due_work()
         today = fields.Date.context_today(Move)
         cr.rollback()
-    return {"today": str(today), "due": {str(partner): ids for partner, ids in work.items()}}
+    return {
+        "today": str(today),
+        "due": {str(partner): ids for partner, ids in work.items()},
+    }
 
 
 def worker_direct(db, addons_path, opts):
@@ -185,7 +201,9 @@ def worker_hold(db, addons_path, opts):
         env.flush_all()
         with open(opts["ready_file"] + ".tmp", "w") as fh:
             fh.write(str(partner))
-        os.replace(opts["ready_file"] + ".tmp", opts["ready_file"])  # whole, or not there
+        os.replace(
+            opts["ready_file"] + ".tmp", opts["ready_file"]
+        )  # whole, or not there
         time.sleep(opts["hold"])
         cr.rollback()
     return {}
@@ -202,11 +220,16 @@ WORKERS = {
 
 def worker_cmd(phase, db, addons_path, options):
     return [
-        sys.executable, os.path.abspath(__file__),
-        "--worker", phase,
-        "--db", bench.check_db_name(db),
-        "--worker-addons-path", ",".join(addons_path),
-        "--worker-options", json.dumps(options),
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        phase,
+        "--db",
+        bench.check_db_name(db),
+        "--worker-addons-path",
+        ",".join(addons_path),
+        "--worker-options",
+        json.dumps(options),
     ]
 
 
@@ -214,17 +237,24 @@ def parse_result(phase, db, stdout, returncode):
     result = None
     for line in stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK):])
+            result = json.loads(line[len(RESULT_MARK) :])
         else:
             print(line, file=sys.stderr)
     if returncode != 0 or result is None:
-        sys.exit(f"[chaos] worker {phase} on {db} failed (exit {returncode}); see {LOG_DIR}/{db}.worker.log")
+        sys.exit(
+            f"[chaos] worker {phase} on {db} failed (exit {returncode}); see {LOG_DIR}/{db}.worker.log"
+        )
     return result
 
 
 def run_worker(phase, db, addons_path, options):
     """Run a worker subprocess to its end; return its JSON result."""
-    proc = subprocess.run(worker_cmd(phase, db, addons_path, options), stdout=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(
+        worker_cmd(phase, db, addons_path, options),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     return parse_result(phase, db, proc.stdout, proc.returncode)
 
 
@@ -253,17 +283,31 @@ def ensure_template(args, core, ours_path):
     base = f"{DB_PREFIX}base_{args.customers}"
     base_sig = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
     if args.rebuild or bench.db_param(base, "ifu_bench.signature") != base_sig:
-        say(f"building {base} (account_payment, sms, {args.customers} customers, {args.invoices} invoices)")
+        say(
+            f"building {base} (account_payment, sms, {args.customers} customers, {args.invoices} invoices)"
+        )
         bench.db_drop(base)
-        timings["base install"] = bench.odoo_install(base, bench.BASE_MODULES, core, f"{base}.install.log")
-        gen = run_worker("generate", base, core, {
-            "customers": args.customers, "invoices": args.invoices, "seed": args.seed,
-            "batch": 250, "signature": base_sig,
-        })
+        timings["base install"] = bench.odoo_install(
+            base, bench.BASE_MODULES, core, f"{base}.install.log"
+        )
+        gen = run_worker(
+            "generate",
+            base,
+            core,
+            {
+                "customers": args.customers,
+                "invoices": args.invoices,
+                "seed": args.seed,
+                "batch": 250,
+                "signature": base_sig,
+            },
+        )
         timings["data generation"] = gen["seconds"]
         bench.db_vacuum_analyze(base)
     template = f"{DB_PREFIX}{args.customers}_template"
-    template_sig = f"{base_sig}:{addon_hash(os.path.join(ours_path[-1], 'invoice_followup'))}"
+    template_sig = (
+        f"{base_sig}:{addon_hash(os.path.join(ours_path[-1], 'invoice_followup'))}"
+    )
     if args.rebuild or bench.db_param(template, "ifu_chaos.template") != template_sig:
         say(f"building {template} (copy of {base} + invoice_followup, configured)")
         bench.db_copy(base, template)
@@ -286,7 +330,8 @@ class Db:
         self.conn = psycopg2.connect(dbname=name)
         self.conn.autocommit = True
         self.cron_id = self.one(
-            "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s", tuple(CRON_XMLID.split("."))
+            "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s",
+            tuple(CRON_XMLID.split(".")),
         )
 
     def close(self):
@@ -320,8 +365,17 @@ class Db:
         )
 
     def max_ids(self):
-        tables = ("invoice_followup_log", "mail_mail", "mail_message", "sms_sms", "mail_activity", "ir_cron_progress")
-        return {t: self.one(f"SELECT coalesce(max(id), 0) FROM {t}") for t in tables}  # fixed table names
+        tables = (
+            "invoice_followup_log",
+            "mail_mail",
+            "mail_message",
+            "sms_sms",
+            "mail_activity",
+            "ir_cron_progress",
+        )
+        return {
+            t: self.one(f"SELECT coalesce(max(id), 0) FROM {t}") for t in tables
+        }  # fixed table names
 
     def progress(self, after_id):
         """The cron's progress rows (one per call: created and committed when the call
@@ -358,14 +412,21 @@ class Db:
 
     def backends(self, pid):
         """Server connections of Odoo process ``pid`` (Odoo names them odoo-<pid>)."""
-        return self.one("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (f"odoo-{pid}",))
+        return self.one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            (f"odoo-{pid}",),
+        )
 
     def log_ids_lost(self):
         """Step ids drawn from the sequence but not in the table: steps inserted by
         transactions that never committed (sequences are not rolled back, steps are
         never deleted here)."""
-        last, called = self.all("SELECT last_value, is_called FROM invoice_followup_log_id_seq")[0]
-        return (last if called else last - 1) - self.one("SELECT count(*) FROM invoice_followup_log")
+        last, called = self.all(
+            "SELECT last_value, is_called FROM invoice_followup_log_id_seq"
+        )[0]
+        return (last if called else last - 1) - self.one(
+            "SELECT count(*) FROM invoice_followup_log"
+        )
 
 
 def notify_cron_workers(db):
@@ -389,7 +450,9 @@ class OdooServer:
 
     def __init__(self, db, addons_path, logfile):
         self.cmd = [
-            sys.executable, "-m", "odoo",
+            sys.executable,
+            "-m",
+            "odoo",
             f"--database={db}",
             f"--db-filter=^{db}$",
             f"--addons-path={','.join(addons_path)}",
@@ -406,8 +469,12 @@ class OdooServer:
 
     def start(self):
         self.proc = subprocess.Popen(
-            self.cmd, env=self.env, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            self.cmd,
+            env=self.env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return self.proc.pid
 
@@ -449,8 +516,10 @@ def wait_backends_gone(db, pid, timeout=30):
     deadline = time.monotonic() + timeout
     while db.backends(pid):
         if time.monotonic() > deadline:
-            db.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                   (f"odoo-{pid}",))
+            db.run(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (f"odoo-{pid}",),
+            )
             return False
         time.sleep(POLL)
     return True
@@ -495,18 +564,32 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
         try:
             while True:
                 lives += 1
-                outcome, info = run_life(db, server, today, len(due), baseline, kills_wanted - len(kills), rng,
-                                         timing, direct, started)
+                outcome, info = run_life(
+                    db,
+                    server,
+                    today,
+                    len(due),
+                    baseline,
+                    kills_wanted - len(kills),
+                    rng,
+                    timing,
+                    direct,
+                    started,
+                )
                 rearms += info["rearms"]
                 if outcome != "killed":
                     break
                 kills.append(info)
-                say(f"kill {len(kills)}/{kills_wanted} (aimed at {info['aim']}: {info['phase']}, "
+                say(
+                    f"kill {len(kills)}/{kills_wanted} (aimed at {info['aim']}: {info['phase']}, "
                     f"{info['after']:.1f}s after the start, "
-                    f"{info['steps']} customers with a step so far, {info['lost']} uncommitted steps lost)")
+                    f"{info['steps']} customers with a step so far, {info['lost']} uncommitted steps lost)"
+                )
         except BaseException:
             if direct and direct["proc"].poll() is None:
-                direct["proc"].kill()  # the round failed: do not leave the second process waiting
+                direct[
+                    "proc"
+                ].kill()  # the round failed: do not leave the second process waiting
             raise
         finally:
             server.stop()
@@ -514,24 +597,35 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
         say(f"{db_name}: checking")
         after = run_worker("due", db_name, ctx["ours_path"], {})
         result = check_round(db, today, due, after["due"], baseline)
-        result.update({
-            "kills": kills, "lives": lives, "rearms": rearms,
-            "seconds": time.monotonic() - started, "today": today, "direct": direct_result,
-            "date_changed": after["today"] != today,
-        })
+        result.update(
+            {
+                "kills": kills,
+                "lives": lives,
+                "rearms": rearms,
+                "seconds": time.monotonic() - started,
+                "today": today,
+                "direct": direct_result,
+                "date_changed": after["today"] != today,
+            }
+        )
         return result
     finally:
         db.close()
 
 
-def run_life(db, server, today, n_due, baseline, kills_left, rng, timing, direct, round_start):
+def run_life(
+    db, server, today, n_due, baseline, kills_left, rng, timing, direct, round_start
+):
     """One server process: start it, watch it, and kill it ("killed", the kill's record)
     or see the job to its end ("finished"). Odoo's own guard against crashing jobs (a
     job whose last 3 calls never ended is marked failed, not run, and postponed to its
     next day: "Job ... timed out" in the log) is answered with a trigger, as
     `_trigger()` does: the run is run again. A job that ended by itself with customers
     left is not: they are missing."""
-    mark = db.one("SELECT coalesce(max(id), 0) FROM ir_cron_progress WHERE cron_id = %s", (db.cron_id,))
+    mark = db.one(
+        "SELECT coalesce(max(id), 0) FROM ir_cron_progress WHERE cron_id = %s",
+        (db.cron_id,),
+    )
     lost_at_start = db.log_ids_lost()
     pid = server.start()
     life_start = time.monotonic()
@@ -555,15 +649,21 @@ def run_life(db, server, today, n_due, baseline, kills_left, rng, timing, direct
         now = time.monotonic()
         if now - round_start > ROUND_TIMEOUT:
             server.kill()
-            sys.exit(f"[chaos] the round took more than {ROUND_TIMEOUT}s; see the server log")
+            sys.exit(
+                f"[chaos] the round took more than {ROUND_TIMEOUT}s; see the server log"
+            )
         if not server.alive():
-            sys.exit(f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log")
+            sys.exit(
+                f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log"
+            )
         progress = db.progress(mark)
         if progress and first_batch is None:
             first_batch = now
             timing.startup.append(now - life_start)
             if aim == "batch":
-                kill_at = now + rng.uniform(0, BATCHES_PER_KILL * timing.batch_estimate())
+                kill_at = now + rng.uniform(
+                    0, BATCHES_PER_KILL * timing.batch_estimate()
+                )
         if aim == "commit" and kill_at is None and any(row[1] for row in progress):
             kill_at = now
         if direct and progress and not go_sent:
@@ -583,15 +683,21 @@ def run_life(db, server, today, n_due, baseline, kills_left, rng, timing, direct
             else:
                 phase = "between batches"
             return "killed", {
-                "phase": phase, "aim": aim, "lost": db.log_ids_lost() - lost_at_start, "rearms": rearms,
-                "after": now - life_start, "steps": db.covered(today, baseline["invoice_followup_log"]),
+                "phase": phase,
+                "aim": aim,
+                "lost": db.log_ids_lost() - lost_at_start,
+                "rearms": rearms,
+                "after": now - life_start,
+                "steps": db.covered(today, baseline["invoice_followup_log"]),
             }
         ready = db.cron_ready()
         if ready:
             if now - last_notify > 0.5:
                 notify_cron_workers(db.name)
                 last_notify = now
-        elif not (direct and direct["proc"].poll() is None):  # the job is over (and the direct call too)
+        elif not (
+            direct and direct["proc"].poll() is None
+        ):  # the job is over (and the direct call too)
             covered = db.covered(today, baseline["invoice_followup_log"])
             timeouts = server.timeouts()
             if covered >= n_due or timeouts <= timeouts_seen:
@@ -602,8 +708,10 @@ def run_life(db, server, today, n_due, baseline, kills_left, rng, timing, direct
             timeouts_seen = timeouts
             db.trigger()
             rearms += 1
-            say(f"Odoo postponed the cron (3 calls in a row never ended) with {n_due - covered} customers "
-                "left: triggered again")
+            say(
+                f"Odoo postponed the cron (3 calls in a row never ended) with {n_due - covered} customers "
+                "left: triggered again"
+            )
         wake = now + POLL
         if kill_at is not None:
             wake = min(wake, kill_at)
@@ -630,12 +738,20 @@ def run_held_round(ctx, db_name):
         if os.path.exists(ready_file):
             os.remove(ready_file)
         holder = subprocess.Popen(
-            worker_cmd("hold", db_name, ctx["ours_path"], {"ready_file": ready_file, "hold": ROUND_TIMEOUT}),
-            stdout=subprocess.DEVNULL, start_new_session=True,
+            worker_cmd(
+                "hold",
+                db_name,
+                ctx["ours_path"],
+                {"ready_file": ready_file, "hold": ROUND_TIMEOUT},
+            ),
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
         )
         while not os.path.exists(ready_file):
             if holder.poll() is not None:
-                sys.exit(f"[chaos] the holding process ended (exit {holder.returncode}); see its worker log")
+                sys.exit(
+                    f"[chaos] the holding process ended (exit {holder.returncode}); see its worker log"
+                )
             time.sleep(0.1)
         with open(ready_file) as fh:
             held = int(fh.read())
@@ -643,7 +759,9 @@ def run_held_round(ctx, db_name):
         server.start()
         wait_cron(db, server, started, stall=(today, baseline["invoice_followup_log"]))
         over_before = not db.cron_ready()
-        say(f"cron {'over' if over_before else 'waiting'}: SIGKILL of the holding process")
+        say(
+            f"cron {'over' if over_before else 'waiting'}: SIGKILL of the holding process"
+        )
         os.killpg(holder.pid, signal.SIGKILL)
         holder.wait()
         wait_backends_gone(db, holder.pid)
@@ -651,11 +769,18 @@ def run_held_round(ctx, db_name):
         server.stop()
         after = run_worker("due", db_name, ctx["ours_path"], {})
         result = check_round(db, today, due, after["due"], baseline)
-        result.update({
-            "kills": [], "lives": 1, "rearms": 0, "seconds": time.monotonic() - started, "today": today,
-            "direct": None, "date_changed": after["today"] != today,
-            "held": {"customer": held, "cron_over_before_kill": over_before},
-        })
+        result.update(
+            {
+                "kills": [],
+                "lives": 1,
+                "rearms": 0,
+                "seconds": time.monotonic() - started,
+                "today": today,
+                "direct": None,
+                "date_changed": after["today"] != today,
+                "held": {"customer": held, "cron_over_before_kill": over_before},
+            }
+        )
         return result
     finally:
         server.stop()
@@ -673,9 +798,13 @@ def wait_cron(db, server, round_start, stall=None):
     while db.cron_ready():
         now = time.monotonic()
         if now - round_start > ROUND_TIMEOUT:
-            sys.exit(f"[chaos] the round took more than {ROUND_TIMEOUT}s; see the server log")
+            sys.exit(
+                f"[chaos] the round took more than {ROUND_TIMEOUT}s; see the server log"
+            )
         if not server.alive():
-            sys.exit(f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log")
+            sys.exit(
+                f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log"
+            )
         if stall:
             covered = db.covered(*stall)
             if covered != last_covered:
@@ -701,19 +830,28 @@ def start_direct(ctx, db_name):
     for path in (ready_file, go_file):
         if os.path.exists(path):
             os.remove(path)
-    cmd = worker_cmd("direct", db_name, ctx["ours_path"], {"ready_file": ready_file, "go_file": go_file})
+    cmd = worker_cmd(
+        "direct",
+        db_name,
+        ctx["ours_path"],
+        {"ready_file": ready_file, "go_file": go_file},
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not os.path.exists(ready_file):
         if proc.poll() is not None or time.monotonic() > deadline:
-            sys.exit("[chaos] the direct-call process did not start; see its worker log")
+            sys.exit(
+                "[chaos] the direct-call process did not start; see its worker log"
+            )
         time.sleep(0.1)
     return {"proc": proc, "go_file": go_file}
 
 
 def finish_direct(direct, db_name):
     if not os.path.exists(direct["go_file"]):
-        open(direct["go_file"], "w").close()  # the cron never started: let it run anyway
+        open(
+            direct["go_file"], "w"
+        ).close()  # the cron never started: let it run anyway
     stdout, _err = direct["proc"].communicate()
     return parse_result("direct", db_name, stdout, direct["proc"].returncode)
 
@@ -734,33 +872,44 @@ def check_round(db, today, due, still_due, baseline):
     fail; mails, chatter messages, SMS and activities are those created in the round."""
     due_ids = {int(p) for p in due}
     after_log = baseline["invoice_followup_log"]
-    steps = dict(db.all(
-        "SELECT partner_id, count(*) FROM invoice_followup_log WHERE date = %s AND state != 'failed' AND id > %s"
-        " GROUP BY partner_id, company_id",
-        (today, after_log),
-    ))
+    steps = dict(
+        db.all(
+            "SELECT partner_id, count(*) FROM invoice_followup_log WHERE date = %s AND state != 'failed' AND id > %s"
+            " GROUP BY partner_id, company_id",
+            (today, after_log),
+        )
+    )
     failed = db.one(
         "SELECT count(*) FROM invoice_followup_log WHERE date = %s AND state = 'failed' AND id > %s",
         (today, after_log),
     )
     # the reminder mails (mail.mail inherits mail.message: model, res_id = the customer)
-    mails = dict(db.all(
-        "SELECT m.res_id, count(*) FROM mail_mail mm JOIN mail_message m ON m.id = mm.mail_message_id"
-        " WHERE m.model = 'res.partner' AND mm.id > %s GROUP BY m.res_id",
-        (baseline["mail_mail"],),
-    ))
-    messages = dict(db.all(
-        "SELECT res_id, count(*) FROM mail_message WHERE model = 'res.partner' AND message_type = 'comment'"
-        " AND id > %s GROUP BY res_id",
-        (baseline["mail_message"],),
-    ))
-    sms = dict(db.all(
-        "SELECT number, count(*) FROM sms_sms WHERE id > %s GROUP BY number", (baseline["sms_sms"],)
-    ))
-    activities = dict(db.all(
-        "SELECT res_id, count(*) FROM mail_activity WHERE res_model = 'res.partner' AND id > %s GROUP BY res_id",
-        (baseline["mail_activity"],),
-    ))
+    mails = dict(
+        db.all(
+            "SELECT m.res_id, count(*) FROM mail_mail mm JOIN mail_message m ON m.id = mm.mail_message_id"
+            " WHERE m.model = 'res.partner' AND mm.id > %s GROUP BY m.res_id",
+            (baseline["mail_mail"],),
+        )
+    )
+    messages = dict(
+        db.all(
+            "SELECT res_id, count(*) FROM mail_message WHERE model = 'res.partner' AND message_type = 'comment'"
+            " AND id > %s GROUP BY res_id",
+            (baseline["mail_message"],),
+        )
+    )
+    sms = dict(
+        db.all(
+            "SELECT number, count(*) FROM sms_sms WHERE id > %s GROUP BY number",
+            (baseline["sms_sms"],),
+        )
+    )
+    activities = dict(
+        db.all(
+            "SELECT res_id, count(*) FROM mail_activity WHERE res_model = 'res.partner' AND id > %s GROUP BY res_id",
+            (baseline["mail_activity"],),
+        )
+    )
     # half-written: a step without a channel outcome its stage has, a channel said sent
     # without its queued record (the SMS: its number, as mass SMS are not linked to the
     # step's message), a step without invoices
@@ -780,11 +929,15 @@ def check_round(db, today, due, still_due, baseline):
     # the invoices: every due invoice of a customer with a step advanced today, and no
     # invoice advanced today for a customer without a step
     due_moves = [m for p, ids in due.items() if int(p) in steps for m in ids]
-    not_advanced = db.one(
-        "SELECT count(*) FROM account_move WHERE id = ANY(%s)"
-        " AND (followup_stage_id IS NULL OR followup_last_date IS DISTINCT FROM %s)",
-        (due_moves, today),
-    ) if due_moves else 0
+    not_advanced = (
+        db.one(
+            "SELECT count(*) FROM account_move WHERE id = ANY(%s)"
+            " AND (followup_stage_id IS NULL OR followup_last_date IS DISTINCT FROM %s)",
+            (due_moves, today),
+        )
+        if due_moves
+        else 0
+    )
     advanced_alone = db.one(
         "SELECT count(DISTINCT commercial_partner_id) FROM account_move"
         " WHERE followup_last_date = %s AND NOT (commercial_partner_id = ANY(%s))",
@@ -806,14 +959,25 @@ def check_round(db, today, due, still_due, baseline):
         "activities": sum(activities.values()),
         "dup_activities": sum(1 for n in activities.values() if n > 1),
         "half_written": len(half) + not_advanced + advanced_alone,
-        "half_detail": {"steps": len(half), "due invoices not advanced": not_advanced,
-                        "customers advanced without a step": advanced_alone},
+        "half_detail": {
+            "steps": len(half),
+            "due invoices not advanced": not_advanced,
+            "customers advanced without a step": advanced_alone,
+        },
         "still_due": len(still_due),
     }
 
 
-BAD_KEYS = ("missing", "dup_steps", "dup_mails", "dup_messages", "dup_sms", "dup_activities", "half_written",
-            "still_due")
+BAD_KEYS = (
+    "missing",
+    "dup_steps",
+    "dup_mails",
+    "dup_messages",
+    "dup_sms",
+    "dup_activities",
+    "half_written",
+    "still_due",
+)
 
 
 # ============================================================================ report
@@ -826,18 +990,42 @@ def machine_line():
 
 def print_report(title, rounds, kills_wanted, wall, load_start):
     kills = [k for r in rounds for k in r["kills"]]
-    total = {key: sum(r[key] for r in rounds) for key in (
-        "due", "steps", "failed", "missing", "unexpected", "dup_steps", "mails", "dup_mails", "dup_messages",
-        "sms", "dup_sms", "activities", "dup_activities", "half_written", "still_due", "rearms", "lives")}
+    total = {
+        key: sum(r[key] for r in rounds)
+        for key in (
+            "due",
+            "steps",
+            "failed",
+            "missing",
+            "unexpected",
+            "dup_steps",
+            "mails",
+            "dup_mails",
+            "dup_messages",
+            "sms",
+            "dup_sms",
+            "activities",
+            "dup_activities",
+            "half_written",
+            "still_due",
+            "rearms",
+            "lives",
+        )
+    }
     phases = {}
     for kill in kills:
         phases[kill["phase"]] = phases.get(kill["phase"], 0) + 1
     lost = sum(1 for k in kills if k["lost"])
     rows = [
         ("rounds (fresh copy of the template each)", len(rounds)),
-        ("kills (SIGKILL of the Odoo process group)", f"{len(kills)} (wanted {kills_wanted})" if kills_wanted
-         else "0"),
-        ("  of which threw uncommitted steps away", f"{lost} ({sum(k['lost'] for k in kills)} steps)"),
+        (
+            "kills (SIGKILL of the Odoo process group)",
+            f"{len(kills)} (wanted {kills_wanted})" if kills_wanted else "0",
+        ),
+        (
+            "  of which threw uncommitted steps away",
+            f"{lost} ({sum(k['lost'] for k in kills)} steps)",
+        ),
         ("server starts", total["lives"]),
         ("due customers (sum over the rounds)", total["due"]),
         ("steps today (not failed)", total["steps"]),
@@ -868,11 +1056,19 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
         aims = {}
         for kill in kills:
             aims[kill["aim"]] = aims.get(kill["aim"], 0) + 1
-        print("kills by moment hit: " + ", ".join(f"{n} {phase}" for phase, n in sorted(phases.items())))
-        print("kills by aim: " + ", ".join(f"{n} {AIMS[aim]}" for aim, n in sorted(aims.items())))
+        print(
+            "kills by moment hit: "
+            + ", ".join(f"{n} {phase}" for phase, n in sorted(phases.items()))
+        )
+        print(
+            "kills by aim: "
+            + ", ".join(f"{n} {AIMS[aim]}" for aim, n in sorted(aims.items()))
+        )
     for i, r in enumerate(rounds, 1):
-        line = (f"round {i}: {len(r['kills'])} kills, {r['lives']} starts, {r['due']} due, {r['steps']} steps, "
-                f"{r['missing']} missing, {r['dup_steps']} dup, {r['seconds']:.0f}s")
+        line = (
+            f"round {i}: {len(r['kills'])} kills, {r['lives']} starts, {r['due']} due, {r['steps']} steps, "
+            f"{r['missing']} missing, {r['dup_steps']} dup, {r['seconds']:.0f}s"
+        )
         if r["half_written"]:
             line += f", half-written {r['half_detail']}"
         if r.get("direct"):
@@ -882,8 +1078,10 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
                 line += f", error {d['error']}"
         if r.get("held"):
             h = r["held"]
-            line += (f"; customer {h['customer']} held: the cron "
-                     f"{'was over' if h['cron_over_before_kill'] else 'waited for it'} when the holder was killed")
+            line += (
+                f"; customer {h['customer']} held: the cron "
+                f"{'was over' if h['cron_over_before_kill'] else 'waited for it'} when the holder was killed"
+            )
         if r["date_changed"]:
             line += " (the day changed during the round: figures unreliable)"
         print(line)
@@ -891,7 +1089,14 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
     bad = [key for key in BAD_KEYS if total[key]]
     if kills_wanted and len(kills) < kills_wanted:
         bad.append("too few kills")
-    print("RESULT: " + ("OK: nothing missing, duplicated or half-written" if not bad else "FAILED: " + ", ".join(bad)))
+    print(
+        "RESULT: "
+        + (
+            "OK: nothing missing, duplicated or half-written"
+            if not bad
+            else "FAILED: " + ", ".join(bad)
+        )
+    )
     print("=" * 72)
     return not bad
 
@@ -900,20 +1105,57 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=400)
-    parser.add_argument("--invoices", type=int, help="posted overdue invoices (default 2.5 per customer)")
-    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of the cron's server, at least (default 20)")
-    parser.add_argument("--seed", type=int, default=42, help="data and kill moments (default 42)")
-    parser.add_argument("--batch-size", type=int, default=5, help="invoice_followup.batch_size (default 5)")
-    parser.add_argument("--concurrent", type=int, default=1, metavar="N",
-                        help="rounds of the cron + a direct _cron_invoice_followup() call at once (default 1)")
-    parser.add_argument("--addons-dir", default=REPO_ROOT,
-                        help="folder holding the invoice_followup to test (default: this repository)")
-    parser.add_argument("--held", type=int, default=1, metavar="N",
-                        help="rounds where a second process holds a customer's step and is SIGKILLed (default 1)")
-    parser.add_argument("--keep", action="store_true", help="keep the worked database ifu_chaos_<customers>")
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the base and template databases")
+    parser.add_argument(
+        "--invoices",
+        type=int,
+        help="posted overdue invoices (default 2.5 per customer)",
+    )
+    parser.add_argument(
+        "--kills",
+        type=int,
+        default=20,
+        help="SIGKILLs of the cron's server, at least (default 20)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="data and kill moments (default 42)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=5,
+        help="invoice_followup.batch_size (default 5)",
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=1,
+        metavar="N",
+        help="rounds of the cron + a direct _cron_invoice_followup() call at once (default 1)",
+    )
+    parser.add_argument(
+        "--addons-dir",
+        default=REPO_ROOT,
+        help="folder holding the invoice_followup to test (default: this repository)",
+    )
+    parser.add_argument(
+        "--held",
+        type=int,
+        default=1,
+        metavar="N",
+        help="rounds where a second process holds a customer's step and is SIGKILLed (default 1)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the worked database ifu_chaos_<customers>",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the base and template databases"
+    )
     # internal: worker subprocesses
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -923,7 +1165,9 @@ def main(argv=None):
 
     if args.worker:
         result = WORKERS[args.worker](
-            bench.check_db_name(args.db), args.worker_addons_path, json.loads(args.worker_options)
+            bench.check_db_name(args.db),
+            args.worker_addons_path,
+            json.loads(args.worker_options),
         )
         print(RESULT_MARK + json.dumps(result), flush=True)
         return 0
@@ -954,31 +1198,53 @@ def main(argv=None):
             kills += len(result["kills"])
             idle = 0 if result["kills"] else idle + 1
             if idle >= 3 and kills < args.kills:
-                sys.exit("[chaos] 3 rounds ended before any kill: the run is too short to aim at; "
-                         "use more --customers or a smaller --batch-size")
+                sys.exit(
+                    "[chaos] 3 rounds ended before any kill: the run is too short to aim at; "
+                    "use more --customers or a smaller --batch-size"
+                )
         ok = print_report(
             f"Crash test: {args.customers} customers, {args.invoices} invoices, batch size {args.batch_size}, "
             f"seed {args.seed} ({datetime.date.today()})",
-            rounds, args.kills, time.monotonic() - start, load_start,
+            rounds,
+            args.kills,
+            time.monotonic() - start,
+            load_start,
         )
         if args.concurrent:
             part = time.monotonic()
-            conc = [run_round(ctx, work, 0, rng, timing, concurrent=True) for _ in range(args.concurrent)]
-            ok = print_report(
-                f"Concurrent: the cron and a direct _cron_invoice_followup() call at once, {args.customers} "
-                f"customers, batch size {args.batch_size}",
-                conc, 0, time.monotonic() - part, load_start,
-            ) and ok
+            conc = [
+                run_round(ctx, work, 0, rng, timing, concurrent=True)
+                for _ in range(args.concurrent)
+            ]
+            ok = (
+                print_report(
+                    f"Concurrent: the cron and a direct _cron_invoice_followup() call at once, {args.customers} "
+                    f"customers, batch size {args.batch_size}",
+                    conc,
+                    0,
+                    time.monotonic() - part,
+                    load_start,
+                )
+                and ok
+            )
         if args.held:
             part = time.monotonic()
             held = [run_held_round(ctx, work) for _ in range(args.held)]
-            ok = print_report(
-                f"Held: a second process holds the last due customer's step (an accountant's Send now still "
-                f"running) and is SIGKILLed, {args.customers} customers",
-                held, 0, time.monotonic() - part, load_start,
-            ) and ok
+            ok = (
+                print_report(
+                    f"Held: a second process holds the last due customer's step (an accountant's Send now still "
+                    f"running) and is SIGKILLed, {args.customers} customers",
+                    held,
+                    0,
+                    time.monotonic() - part,
+                    load_start,
+                )
+                and ok
+            )
         if timings:
-            print("Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
+            print(
+                "Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items())
+            )
     finally:
         if not args.keep:
             bench.db_drop(work)

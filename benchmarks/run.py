@@ -31,6 +31,7 @@ What it does (every database it touches is named ifu_bench_*):
 The machine is shared: the 1-minute load average at the end of each side is printed
 with the figures.
 """
+
 import argparse
 import datetime
 import glob
@@ -89,7 +90,9 @@ def core_addons_path():
 
 def check_db_name(name):
     if not name.startswith(DB_PREFIX):
-        raise SystemExit(f"[bench] refusing to touch database {name!r} (not {DB_PREFIX}*)")
+        raise SystemExit(
+            f"[bench] refusing to touch database {name!r} (not {DB_PREFIX}*)"
+        )
     return name
 
 
@@ -174,7 +177,9 @@ def odoo_install(db, modules, addons_path, log_name):
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
     cmd = [
-        sys.executable, "-m", "odoo",
+        sys.executable,
+        "-m",
+        "odoo",
         f"--database={db}",
         f"--addons-path={','.join(addons_path)}",
         f"--data-dir={DATA_DIR}",
@@ -189,7 +194,9 @@ def odoo_install(db, modules, addons_path, log_name):
     start = time.perf_counter()
     rc = subprocess.call(cmd)
     if rc != 0:
-        sys.exit(f"[bench] installing {modules} into {db} failed (exit {rc}); see {log}")
+        sys.exit(
+            f"[bench] installing {modules} into {db} failed (exit {rc}); see {log}"
+        )
     return time.perf_counter() - start
 
 
@@ -198,21 +205,28 @@ def run_worker(phase, db, addons_path, options, log_name):
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
     cmd = [
-        sys.executable, os.path.abspath(__file__),
-        "--worker", phase,
-        "--db", check_db_name(db),
-        "--worker-addons-path", ",".join(addons_path),
-        "--worker-options", json.dumps(options),
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        phase,
+        "--db",
+        check_db_name(db),
+        "--worker-addons-path",
+        ",".join(addons_path),
+        "--worker-options",
+        json.dumps(options),
     ]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK):])
+            result = json.loads(line[len(RESULT_MARK) :])
         else:
             print(line, file=sys.stderr)
     if proc.returncode != 0 or result is None:
-        sys.exit(f"[bench] worker {phase} on {db} failed (exit {proc.returncode}); see {log}")
+        sys.exit(
+            f"[bench] worker {phase} on {db} failed (exit {proc.returncode}); see {log}"
+        )
     return result
 
 
@@ -226,23 +240,41 @@ def ensure_oca_addon(spec, refresh=False):
     wheels = os.path.join(OCA_DIR, "wheels")
     if refresh:
         shutil.rmtree(OCA_DIR, ignore_errors=True)
-    found = sorted(glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl")))
+    found = sorted(
+        glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl"))
+    )
     if not found or not os.path.isdir(os.path.join(addons, "account_credit_control")):
         os.makedirs(wheels, exist_ok=True)
         say(f"downloading {spec} (pip download --no-deps)")
-        rc = subprocess.call([
-            sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-            "-q", "-d", wheels, spec,
-        ])
-        found = sorted(glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl")))
+        rc = subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+                wheels,
+                spec,
+            ]
+        )
+        found = sorted(
+            glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl"))
+        )
         if rc != 0 or not found:
-            sys.exit(f"[bench] could not download {spec}; run with --skip-oca to bench ours alone")
+            sys.exit(
+                f"[bench] could not download {spec}; run with --skip-oca to bench ours alone"
+            )
         wheel = found[-1]
         # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this Python.
         with zipfile.ZipFile(wheel) as zf:
             zf.extractall(OCA_DIR)
         # Its dependencies: other OCA addons (odoo-addon-*) would need the same treatment.
-        dist_info = glob.glob(os.path.join(OCA_DIR, "odoo_addon_account_credit_control-*.dist-info"))[0]
+        dist_info = glob.glob(
+            os.path.join(OCA_DIR, "odoo_addon_account_credit_control-*.dist-info")
+        )[0]
         with open(os.path.join(dist_info, "METADATA"), encoding="utf-8") as fh:
             meta = fh.read()
         oca_deps = [
@@ -252,10 +284,20 @@ def ensure_oca_addon(spec, refresh=False):
         ]
         for dep in oca_deps:
             say(f"fetching dependency {dep}")
-            rc = subprocess.call([
-                sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-                "-q", "-d", wheels, dep,
-            ])
+            rc = subprocess.call(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--disable-pip-version-check",
+                    "-q",
+                    "-d",
+                    wheels,
+                    dep,
+                ]
+            )
             if rc != 0:
                 sys.exit(f"[bench] could not download {dep}")
         for dep_wheel in glob.glob(os.path.join(wheels, "*.whl")):
@@ -292,7 +334,9 @@ def plan_customers(n_customers, n_invoices, seed):
         counts[rng.randrange(others)] += 1
     for i, count in enumerate(counts):
         oldest = rng.randint(1, 90)
-        plan.append((f"cust-{i}", [max(1, oldest - rng.randrange(15)) for _ in range(count)]))
+        plan.append(
+            (f"cust-{i}", [max(1, oldest - rng.randrange(15)) for _ in range(count)])
+        )
     rng.shuffle(plan)
     return plan
 
@@ -307,7 +351,8 @@ def _worker_env(db, addons_path):
     os.makedirs(LOG_DIR, exist_ok=True)
     config.parse_config(
         [
-            "-d", db,
+            "-d",
+            db,
             f"--addons-path={addons_path}",
             f"--data-dir={DATA_DIR}",
             "--log-level=warn",
@@ -396,7 +441,9 @@ def worker_generate(db, addons_path, opts):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, ctx)
         company = env.company
-        company.write({"email": "accounts@bench-company.example.com", "phone": "+1 555 0100"})
+        company.write(
+            {"email": "accounts@bench-company.example.com", "phone": "+1 555 0100"}
+        )
         today = fields.Date.context_today(env["res.partner"])
         partner_vals = []
         for i, (ref, _days) in enumerate(plan):
@@ -408,12 +455,18 @@ def worker_generate(db, addons_path, opts):
                 "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
                 "lang": "en_US",
             }
-            if i % 4 == 0 and not ref.startswith("probe"):  # reminders go to the invoicing contact
-                vals["child_ids"] = [Command.create({
-                    "name": f"Accounts Payable {i + 1:05d}",
-                    "type": "invoice",
-                    "email": f"invoices{i + 1}@customer{i + 1}.example.com",
-                })]
+            if i % 4 == 0 and not ref.startswith(
+                "probe"
+            ):  # reminders go to the invoicing contact
+                vals["child_ids"] = [
+                    Command.create(
+                        {
+                            "name": f"Accounts Payable {i + 1:05d}",
+                            "type": "invoice",
+                            "email": f"invoices{i + 1}@customer{i + 1}.example.com",
+                        }
+                    )
+                ]
             partner_vals.append(vals)
         partners = env["res.partner"].create(partner_vals)
         cr.commit()
@@ -428,33 +481,45 @@ def worker_generate(db, addons_path, opts):
         done = 0
         for offset in range(0, len(rows), batch):
             vals_list = []
-            for partner_id, days in rows[offset:offset + batch]:
+            for partner_id, days in rows[offset : offset + batch]:
                 date_due = today - datetime.timedelta(days=days)
                 invoice_date = date_due - datetime.timedelta(days=30)
                 # the name given here saves the per-invoice sequence lookup at posting
                 sequence[invoice_date.year] = sequence.get(invoice_date.year, 0) + 1
-                vals_list.append({
-                    "move_type": "out_invoice",
-                    "name": f"INV/{invoice_date.year}/{sequence[invoice_date.year]:05d}",
-                    "partner_id": partner_id,
-                    "invoice_date": invoice_date,
-                    "invoice_date_due": date_due,
-                    "invoice_line_ids": [Command.create({
-                        "name": "Consulting services",
-                        "quantity": 1 + rng.randrange(5),
-                        "price_unit": float(rng.randrange(50, 2000)),
-                    })],
-                })
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "name": f"INV/{invoice_date.year}/{sequence[invoice_date.year]:05d}",
+                        "partner_id": partner_id,
+                        "invoice_date": invoice_date,
+                        "invoice_date_due": date_due,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Consulting services",
+                                    "quantity": 1 + rng.randrange(5),
+                                    "price_unit": float(rng.randrange(50, 2000)),
+                                }
+                            )
+                        ],
+                    }
+                )
             moves = env["account.move"].create(vals_list)
             moves.action_post()
             cr.commit()
             env.invalidate_all()
             done += len(moves)
             if done % 2000 < batch or done == len(rows):
-                say(f"generate: {done}/{len(rows)} invoices posted ({time.perf_counter() - start:.0f}s)")
+                say(
+                    f"generate: {done}/{len(rows)} invoices posted ({time.perf_counter() - start:.0f}s)"
+                )
         env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
         cr.commit()
-    return {"seconds": time.perf_counter() - start, "customers": len(plan), "invoices": len(rows)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "customers": len(plan),
+        "invoices": len(rows),
+    }
 
 
 def _ours_setup(env, email_only=False, invoice_notes=False):
@@ -465,12 +530,16 @@ def _ours_setup(env, email_only=False, invoice_notes=False):
     from odoo import Command  # noqa: PLC0415
 
     company = env.company
-    company.write({
-        "followup_weekday_ids": [Command.set(env["invoice.followup.weekday"].search([]).ids)],
-        "followup_auto": True,
-        "followup_responsible_id": env.ref("base.user_admin").id,
-        "followup_invoice_notes": invoice_notes,
-    })
+    company.write(
+        {
+            "followup_weekday_ids": [
+                Command.set(env["invoice.followup.weekday"].search([]).ids)
+            ],
+            "followup_auto": True,
+            "followup_responsible_id": env.ref("base.user_admin").id,
+            "followup_invoice_notes": invoice_notes,
+        }
+    )
     stages = env["invoice.followup.stage"].search([("company_id", "=", company.id)])
     stages.write({"send_letter": False, "attach_invoices": False})
     if email_only:
@@ -484,14 +553,22 @@ def worker_ours(db, addons_path, opts):
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        _ours_setup(env, email_only=opts.get("email_only"), invoice_notes=opts.get("invoice_notes"))
+        _ours_setup(
+            env,
+            email_only=opts.get("email_only"),
+            invoice_notes=opts.get("invoice_notes"),
+        )
         env.flush_all()
         cr.commit()
         Move = env["account.move"]
-        due = env["invoice.followup.run"]._due_work()  # what the run will find (then rolled back)
+        due = env[
+            "invoice.followup.run"
+        ]._due_work()  # what the run will find (then rolled back)
         due_customers = len(due)
         due_invoices = sum(len(ids) for ids in due.values())
-        max_log = env["invoice.followup.log"].search([], order="id desc", limit=1).id or 0
+        max_log = (
+            env["invoice.followup.log"].search([], order="id desc", limit=1).id or 0
+        )
         max_mail = env["mail.mail"].search([], order="id desc", limit=1).id or 0
         max_sms = env["sms.sms"].search([], order="id desc", limit=1).id or 0
         max_activity = env["mail.activity"].search([], order="id desc", limit=1).id or 0
@@ -525,26 +602,44 @@ def worker_ours(db, addons_path, opts):
             "stages": {
                 name: count
                 for name, count in sorted(
-                    ((s.name, n) for s, n in env["invoice.followup.log"]._read_group(
-                        [("id", "in", logs.ids)], ["stage_id"], ["__count"])),
+                    (
+                        (s.name, n)
+                        for s, n in env["invoice.followup.log"]._read_group(
+                            [("id", "in", logs.ids)], ["stage_id"], ["__count"]
+                        )
+                    ),
                 )
             },
             "channels": {
                 fname: {
                     str(value): count
                     for value, count in env["invoice.followup.log"]._read_group(
-                        [("id", "in", logs.ids)], [fname], ["__count"])
+                        [("id", "in", logs.ids)], [fname], ["__count"]
+                    )
                 }
-                for fname in ("email_state", "sms_state", "letter_state", "activity_state")
+                for fname in (
+                    "email_state",
+                    "sms_state",
+                    "letter_state",
+                    "activity_state",
+                )
             },
             "mails": env["mail.mail"].search_count(
-                [("id", ">", max_mail), ("mail_message_id", "in", logs.mail_message_id.ids)]
+                [
+                    ("id", ">", max_mail),
+                    ("mail_message_id", "in", logs.mail_message_id.ids),
+                ]
             ),
             "other_mails": env["mail.mail"].search_count(
-                [("id", ">", max_mail), ("mail_message_id", "not in", logs.mail_message_id.ids)]
+                [
+                    ("id", ">", max_mail),
+                    ("mail_message_id", "not in", logs.mail_message_id.ids),
+                ]
             ),
             "sms": env["sms.sms"].search_count([("id", ">", max_sms)]),
-            "activities": env["mail.activity"].search_count([("id", ">", max_activity)]),
+            "activities": env["mail.activity"].search_count(
+                [("id", ">", max_activity)]
+            ),
         }
         cr.rollback()
     return result
@@ -576,7 +671,9 @@ def worker_probe(db, addons_path, opts):
             try:
                 env.invalidate_all()
                 before = cr.sql_log_count
-                log = env["invoice.followup.run"]._run(Move.browse(move_ids), run_by="cron")
+                log = env["invoice.followup.run"]._run(
+                    Move.browse(move_ids), run_by="cron"
+                )
                 env.flush_all()
                 queries = cr.sql_log_count - before
                 state = log.state
@@ -594,7 +691,11 @@ def worker_probe(db, addons_path, opts):
                 queries, state = step(move_ids)
                 counts.append(queries)
                 states.append(state)
-            result[str(size)] = {"queries": counts, "states": states, "invoices": len(by_size[size][0])}
+            result[str(size)] = {
+                "queries": counts,
+                "states": states,
+                "invoices": len(by_size[size][0]),
+            }
         cr.rollback()
     return {"sizes": result}
 
@@ -606,29 +707,39 @@ def worker_oca(db, addons_path, opts):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.company
-        base_template = env.ref("account_credit_control.email_template_credit_control_base")
+        base_template = env.ref(
+            "account_credit_control.email_template_credit_control_base"
+        )
         template = base_template.copy({"name": "Credit Control Email (bench, no PDF)"})
         template.report_template_ids = [Command.clear()]
-        receivable = env["account.account"].search([
-            ("account_type", "=", "asset_receivable"),
-            ("company_ids", "in", company.ids),
-        ])
-        policy = env["credit.control.policy"].create({
-            "name": "Bench: one email",
-            "company_id": company.id,
-            "account_ids": [Command.set(receivable.ids)],
-            "level_ids": [Command.create({
-                "name": "Overdue",
-                "level": 1,
-                "computation_mode": "net_days",
-                "delay_days": 0,
-                "channel": "email",
-                "email_template_id": template.id,
-                "custom_text": "Our records show the invoices below as overdue.",
-                "custom_mail_text": "<p>Our records show the invoices below as overdue.</p>",
-                "mail_show_invoice_detail": True,
-            })],
-        })
+        receivable = env["account.account"].search(
+            [
+                ("account_type", "=", "asset_receivable"),
+                ("company_ids", "in", company.ids),
+            ]
+        )
+        policy = env["credit.control.policy"].create(
+            {
+                "name": "Bench: one email",
+                "company_id": company.id,
+                "account_ids": [Command.set(receivable.ids)],
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Overdue",
+                            "level": 1,
+                            "computation_mode": "net_days",
+                            "delay_days": 0,
+                            "channel": "email",
+                            "email_template_id": template.id,
+                            "custom_text": "Our records show the invoices below as overdue.",
+                            "custom_mail_text": "<p>Our records show the invoices below as overdue.</p>",
+                            "mail_show_invoice_detail": True,
+                        }
+                    )
+                ],
+            }
+        )
         company.credit_policy_id = policy
         env.flush_all()
         cr.commit()
@@ -639,15 +750,19 @@ def worker_oca(db, addons_path, opts):
         env = env(context=dict(env.context, mail_notify_force_send=False))
         with Measure(cr) as measure:
             start = time.perf_counter()
-            run = env["credit.control.run"].create({"date": today, "policy_ids": [Command.set(policy.ids)]})
+            run = env["credit.control.run"].create(
+                {"date": today, "policy_ids": [Command.set(policy.ids)]}
+            )
             run.generate_credit_lines()
             lines = run.line_ids
             generate_seconds = time.perf_counter() - start
             # the run's "Set to ready" button, then the mass emailer wizard
             run.set_to_ready_lines()
-            wizard = env["credit.control.emailer"].with_context(
-                active_model="credit.control.line", active_ids=lines.ids
-            ).create({})
+            wizard = (
+                env["credit.control.emailer"]
+                .with_context(active_model="credit.control.line", active_ids=lines.ids)
+                .create({})
+            )
             wizard.email_lines()
             env.flush_all()
         comms = lines.communication_id
@@ -663,7 +778,8 @@ def worker_oca(db, addons_path, opts):
                 for state in set(lines.mapped("state"))
             },
             "channels": {
-                ch: len(lines.filtered(lambda line, c=ch: line.channel == c)) for ch in set(lines.mapped("channel"))
+                ch: len(lines.filtered(lambda line, c=ch: line.channel == c))
+                for ch in set(lines.mapped("channel"))
             },
             "mails": env["mail.mail"].search_count([("id", ">", max_mail)]),
         }
@@ -703,29 +819,65 @@ def print_report(args, ours, oca, probe, oca_version, timings):
             return None
         return res[key] / res["seconds"]
 
-    rows.append(("customers followed up", ours and ours["customers"], oca and oca["customers"]))
-    rows.append(("invoices covered", ours and ours["invoices"], oca and oca["invoices"]))
-    rows.append(("mails queued to customers", ours and ours["mails"], oca and oca["mails"]))
+    rows.append(
+        ("customers followed up", ours and ours["customers"], oca and oca["customers"])
+    )
+    rows.append(
+        ("invoices covered", ours and ours["invoices"], oca and oca["invoices"])
+    )
+    rows.append(
+        ("mails queued to customers", ours and ours["mails"], oca and oca["mails"])
+    )
     rows.append(("wall time (s)", ours and ours["seconds"], oca and oca["seconds"]))
     rows.append(("customers / s", rate(ours, "customers"), rate(oca, "customers")))
     rows.append(("invoices / s", rate(ours, "invoices"), rate(oca, "invoices")))
     rows.append(("SQL queries", ours and ours["queries"], oca and oca["queries"]))
-    rows.append(("SQL queries / customer", per(ours, "queries", "customers"), per(oca, "queries", "customers")))
-    rows.append(("peak RSS during run (MiB)", ours and ours["rss_peak_mib"], oca and oca["rss_peak_mib"]))
-    rows.append(("load average at the end (1 min)", ours and ours["load_average"], oca and oca["load_average"]))
-    rows.append(("RSS before run (MiB)", ours and ours["rss_before_mib"], oca and oca["rss_before_mib"]))
-    rows.append((
-        "peak RSS increase (MiB)",
-        ours and ours["rss_peak_mib"] - ours["rss_before_mib"],
-        oca and oca["rss_peak_mib"] - oca["rss_before_mib"],
-    ))
+    rows.append(
+        (
+            "SQL queries / customer",
+            per(ours, "queries", "customers"),
+            per(oca, "queries", "customers"),
+        )
+    )
+    rows.append(
+        (
+            "peak RSS during run (MiB)",
+            ours and ours["rss_peak_mib"],
+            oca and oca["rss_peak_mib"],
+        )
+    )
+    rows.append(
+        (
+            "load average at the end (1 min)",
+            ours and ours["load_average"],
+            oca and oca["load_average"],
+        )
+    )
+    rows.append(
+        (
+            "RSS before run (MiB)",
+            ours and ours["rss_before_mib"],
+            oca and oca["rss_before_mib"],
+        )
+    )
+    rows.append(
+        (
+            "peak RSS increase (MiB)",
+            ours and ours["rss_peak_mib"] - ours["rss_before_mib"],
+            oca and oca["rss_peak_mib"] - oca["rss_before_mib"],
+        )
+    )
 
     width = 32
-    oca_title = f"account_credit_control {oca_version}" if oca else "account_credit_control"
+    oca_title = (
+        f"account_credit_control {oca_version}" if oca else "account_credit_control"
+    )
     print()
     print("=" * 78)
-    print(f"Follow-up run: {args.customers:,} customers, {args.invoices:,} overdue invoices "
-          f"(seed {args.seed}, {datetime.date.today()})")
+    print(
+        f"Follow-up run: {args.customers:,} customers, {args.invoices:,} overdue invoices "
+        f"(seed {args.seed}, {datetime.date.today()})"
+    )
     print("=" * 78)
     print(f"{'':{width}} {'invoice_followup':>20} {oca_title:>28}")
     for label, a, b in rows:
@@ -734,8 +886,10 @@ def print_report(args, ours, oca, probe, oca_version, timings):
     ratio = None
     if ours and oca and rate(oca, "customers"):
         ratio = rate(ours, "customers") / rate(oca, "customers")
-        print(f"{'ratio customers/s ours/OCA':{width}} {fmt(ratio, 2):>20} "
-              f"{'(target >= 5)':>28}")
+        print(
+            f"{'ratio customers/s ours/OCA':{width}} {fmt(ratio, 2):>20} "
+            f"{'(target >= 5)':>28}"
+        )
     elif oca is None:
         print("(OCA side skipped)")
     if ours:
@@ -743,32 +897,48 @@ def print_report(args, ours, oca, probe, oca_version, timings):
         setup = "email only" if ours.get("email_only") else "default channels, no PDF"
         if ours.get("invoice_notes"):
             setup += ", notes on invoices"
-        print(f"ours ({setup}): "
-              f"steps by state {ours['step_states']}; by stage {ours['stages']}")
-        print(f"ours: SMS queued {ours['sms']}; activities {ours['activities']} "
-              f"(+{ours['other_mails']} other mails)")
+        print(
+            f"ours ({setup}): "
+            f"steps by state {ours['step_states']}; by stage {ours['stages']}"
+        )
+        print(
+            f"ours: SMS queued {ours['sms']}; activities {ours['activities']} "
+            f"(+{ours['other_mails']} other mails)"
+        )
         print(f"ours: channel outcomes {ours['channels']}")
-        print(f"ours: due before the run {ours['due_customers']} customers / "
-              f"{ours['due_invoices']} invoices")
+        print(
+            f"ours: due before the run {ours['due_customers']} customers / "
+            f"{ours['due_invoices']} invoices"
+        )
     if oca:
-        print(f"OCA: {oca['credit_lines']} credit lines {oca['line_states']}, channels "
-              f"{oca['channels']}, {oca['communications']} communications; "
-              f"line generation {oca['generate_seconds']:.2f}s of {oca['seconds']:.2f}s")
+        print(
+            f"OCA: {oca['credit_lines']} credit lines {oca['line_states']}, channels "
+            f"{oca['channels']}, {oca['communications']} communications; "
+            f"line generation {oca['generate_seconds']:.2f}s of {oca['seconds']:.2f}s"
+        )
     if probe and probe.get("sizes"):
         print()
-        print("Queries of one customer step (ours, each customer's invoices all "
-              f"{PROBE_DAYS_LATE} days late: email + SMS + activity):")
+        print(
+            "Queries of one customer step (ours, each customer's invoices all "
+            f"{PROBE_DAYS_LATE} days late: email + SMS + activity):"
+        )
         print(f"  {'invoices':>8}  {'queries per step (each probe)':<32} {'median':>6}")
         for size, data in sorted(probe["sizes"].items(), key=lambda kv: int(kv[0])):
             counts = data["queries"]
-            print(f"  {size:>8}  {', '.join(str(c) for c in counts):<32} "
-                  f"{statistics.median(counts):>6}")
+            print(
+                f"  {size:>8}  {', '.join(str(c) for c in counts):<32} "
+                f"{statistics.median(counts):>6}"
+            )
         medians = [statistics.median(d["queries"]) for d in probe["sizes"].values()]
         growth = max(medians) - min(medians)
-        print(f"  spread between sizes: {growth:g} queries "
-              f"({'constant' if growth == 0 else 'NOT constant'})")
+        print(
+            f"  spread between sizes: {growth:g} queries "
+            f"({'constant' if growth == 0 else 'NOT constant'})"
+        )
     if any(res and not res["peak_is_run_only"] for res in (ours, oca)):
-        print("(peak RSS: the kernel peak could not be reset, so it includes loading Odoo)")
+        print(
+            "(peak RSS: the kernel peak could not be reset, so it includes loading Odoo)"
+        )
     print()
     print("Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
     print("=" * 78)
@@ -785,20 +955,44 @@ def main(argv=None):
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--invoices", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--batch", type=int, default=250, help="invoices created per batch")
-    parser.add_argument("--skip-oca", action="store_true", help="bench invoice_followup only")
-    parser.add_argument("--skip-probe", action="store_true", help="no queries-per-step probe")
-    parser.add_argument("--regenerate", action="store_true", help="rebuild the base database")
-    parser.add_argument("--oca-spec", default=OCA_SPEC, help=f"pip requirement (default {OCA_SPEC})")
-    parser.add_argument("--oca-refresh", action="store_true", help="download the OCA wheel again")
-    parser.add_argument("--email-only", action="store_true",
-                        help="our stages send the email only (no SMS, no activities), as OCA's level")
-    parser.add_argument("--invoice-notes", action="store_true",
-                        help="our company notes each step on every invoice too (setting, off by default)")
-    parser.add_argument("--addons-dir", default=REPO_ROOT,
-                        help="folder holding the invoice_followup to bench (default: this repository)")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile our run into .cache/bench-logs/ours.prof")
+    parser.add_argument(
+        "--batch", type=int, default=250, help="invoices created per batch"
+    )
+    parser.add_argument(
+        "--skip-oca", action="store_true", help="bench invoice_followup only"
+    )
+    parser.add_argument(
+        "--skip-probe", action="store_true", help="no queries-per-step probe"
+    )
+    parser.add_argument(
+        "--regenerate", action="store_true", help="rebuild the base database"
+    )
+    parser.add_argument(
+        "--oca-spec", default=OCA_SPEC, help=f"pip requirement (default {OCA_SPEC})"
+    )
+    parser.add_argument(
+        "--oca-refresh", action="store_true", help="download the OCA wheel again"
+    )
+    parser.add_argument(
+        "--email-only",
+        action="store_true",
+        help="our stages send the email only (no SMS, no activities), as OCA's level",
+    )
+    parser.add_argument(
+        "--invoice-notes",
+        action="store_true",
+        help="our company notes each step on every invoice too (setting, off by default)",
+    )
+    parser.add_argument(
+        "--addons-dir",
+        default=REPO_ROOT,
+        help="folder holding the invoice_followup to bench (default: this repository)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile our run into .cache/bench-logs/ours.prof",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     # internal: worker subprocesses
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -809,7 +1003,9 @@ def main(argv=None):
 
     if args.worker:
         result = WORKERS[args.worker](
-            check_db_name(args.db), args.worker_addons_path, json.loads(args.worker_options)
+            check_db_name(args.db),
+            args.worker_addons_path,
+            json.loads(args.worker_options),
         )
         print(RESULT_MARK + json.dumps(result), flush=True)
         return 0
@@ -820,13 +1016,24 @@ def main(argv=None):
     base = f"{DB_PREFIX}base_{args.customers}x{args.invoices}"
     signature = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
     if args.regenerate or db_param(base, "ifu_bench.signature") != signature:
-        say(f"building {base} (account_payment, sms, generated data); cached for later runs today")
+        say(
+            f"building {base} (account_payment, sms, generated data); cached for later runs today"
+        )
         db_drop(base)
-        timings["base install"] = odoo_install(base, BASE_MODULES, core, "base-install.log")
+        timings["base install"] = odoo_install(
+            base, BASE_MODULES, core, "base-install.log"
+        )
         gen = run_worker(
-            "generate", base, core,
-            {"customers": args.customers, "invoices": args.invoices, "seed": args.seed,
-             "batch": args.batch, "signature": signature},
+            "generate",
+            base,
+            core,
+            {
+                "customers": args.customers,
+                "invoices": args.invoices,
+                "seed": args.seed,
+                "batch": args.batch,
+                "signature": signature,
+            },
             "generate.log",
         )
         timings["data generation"] = gen["seconds"]
@@ -838,7 +1045,9 @@ def main(argv=None):
     ours_path = core + [os.path.realpath(args.addons_dir)]
     say(f"{ours_db}: copy of {base} + invoice_followup")
     db_copy(base, ours_db)
-    timings["install invoice_followup"] = odoo_install(ours_db, "invoice_followup", ours_path, "ours-install.log")
+    timings["install invoice_followup"] = odoo_install(
+        ours_db, "invoice_followup", ours_path, "ours-install.log"
+    )
     db_vacuum_analyze(ours_db)
 
     oca = oca_version = None
@@ -854,7 +1063,9 @@ def main(argv=None):
 
     say("measuring invoice_followup (_cron_invoice_followup)")
     ours_options = {
-        "profile": args.profile, "email_only": args.email_only, "invoice_notes": args.invoice_notes,
+        "profile": args.profile,
+        "email_only": args.email_only,
+        "invoice_notes": args.invoice_notes,
     }
     ours = run_worker("ours", ours_db, ours_path, ours_options, "ours.log")
     say(f"ours: {ours['customers']} customers in {ours['seconds']:.1f}s")
@@ -870,8 +1081,18 @@ def main(argv=None):
     ratio = print_report(args, ours, oca, probe, oca_version, timings)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"ours": ours, "oca": oca, "probe": probe, "ratio": ratio,
-                       "oca_version": oca_version, "timings": timings}, fh, indent=2)
+            json.dump(
+                {
+                    "ours": ours,
+                    "oca": oca,
+                    "probe": probe,
+                    "ratio": ratio,
+                    "oca_version": oca_version,
+                    "timings": timings,
+                },
+                fh,
+                indent=2,
+            )
     return 0
 
 

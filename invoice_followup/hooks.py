@@ -9,9 +9,16 @@ _logger = logging.getLogger(__name__)
 # not delete them (Odoo removes every record that has one of the module's xml
 # ids, posted invoices included), so they lose their demo xml ids first.
 KEPT_MODELS = (
-    "account.move", "account.move.line", "account.payment", "account.payment.term",
-    "account.payment.term.line", "account.partial.reconcile", "account.full.reconcile",
-    "res.partner", "product.product", "product.template",
+    "account.move",
+    "account.move.line",
+    "account.payment",
+    "account.payment.term",
+    "account.payment.term.line",
+    "account.partial.reconcile",
+    "account.full.reconcile",
+    "res.partner",
+    "product.product",
+    "product.template",
 )
 
 
@@ -20,7 +27,9 @@ def post_init_hook(env):
     companies = env["res.company"].search([])
     env["invoice.followup.stage"]._create_default_stages(companies)
     for company in companies.filtered(lambda c: not c.followup_weekday_ids):
-        company.followup_weekday_ids = company._followup_default_weekdays(company.country_id)
+        company.followup_weekday_ids = company._followup_default_weekdays(
+            company.country_id
+        )
 
 
 def uninstall_hook(env):
@@ -36,11 +45,16 @@ def uninstall_hook(env):
     )
     kept_demo = len(env.cr.fetchall())
     if kept_demo:
-        _logger.info("Uninstalling invoice_followup: %s records of its demo data (customers, products, invoices, "
-                     "payments) are kept as ordinary records.", kept_demo)
+        _logger.info(
+            "Uninstalling invoice_followup: %s records of its demo data (customers, products, invoices, "
+            "payments) are kept as ordinary records.",
+            kept_demo,
+        )
     _logger.info(
         "Uninstalling invoice_followup: %s customer invoices, their payments and journal items, and the customers "
         "are kept unchanged; the follow-up stages, %s follow-up steps, %s payment plans and the follow-up fields "
         "(pauses, answers, promises, portal links) are removed. Installing the module again starts a fresh follow-up.",
-        invoices, steps, plans,
+        invoices,
+        steps,
+        plans,
     )

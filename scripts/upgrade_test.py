@@ -50,7 +50,12 @@ RESULT_MARK = "@@upgrade-result@@ "  # prefix of the JSON line an --in-odoo step
 # Odoo's log lines: "2026-01-31 12:00:00,123 4242 ERROR db logger: message" (colours stripped)
 ERROR_LINE_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
-ODOO_FLAGS = ["--max-cron-threads=0", "--no-http", "--log-level=warn", "--stop-after-init"]
+ODOO_FLAGS = [
+    "--max-cron-threads=0",
+    "--no-http",
+    "--log-level=warn",
+    "--stop-after-init",
+]
 
 
 # --------------------------------------------------------------------------- what is compared
@@ -58,53 +63,205 @@ ODOO_FLAGS = ["--max-cron-threads=0", "--no-http", "--log-level=warn", "--stop-a
 # column of the other record)}). Columns and tables of 18.0.1.0.0 only: the new version
 # may add some, the harness must not depend on them. Records are compared by id.
 SECTIONS = [
-    ("steps", "invoice_followup_log", (
-        "partner_id", "recipient_id", "company_id", "stage_id", "date", "run_by", "user_id", "state",
-        "error", "amount_due", "amount_credit", "email_state", "email_info", "mail_message_id",
-        "sms_state", "sms_info", "sms_message_id", "letter_state", "letter_info", "letter_attachment_id",
-        "receipt_date", "activity_state", "activity_info", "create_date",
-    ), None, {"move_ids": ("invoice_followup_log_account_move_rel", "log_id", "move_id")}),
-    ("plans", "invoice_payment_plan", (
-        "name", "partner_id", "company_id", "currency_id", "amount_total", "state", "origin",
-        "accepted_by", "accepted_date", "user_id", "access_token", "create_date",
-    ), None, {"move_ids": ("account_move_invoice_payment_plan_rel", "invoice_payment_plan_id", "account_move_id")}),
-    ("instalments", "invoice_payment_plan_line", (
-        "plan_id", "date_due", "amount", "reminder_sent", "missed_notice_sent",
-    ), None, {}),
-    ("invoices", "account_move", (
-        "name", "move_type", "state", "partner_id", "amount_total", "access_token",
-        "followup_stage_id", "followup_last_date", "followup_pause_reason", "followup_paused_until",
-        "followup_receipt_date", "followup_receipt_by", "followup_question_type", "followup_question_reason",
-        "followup_question_note", "followup_question_state", "followup_promise_date",
-        "followup_promise_amount", "followup_promise_broken",
-    ), None, {"log_ids": ("invoice_followup_log_account_move_rel", "move_id", "log_id")}),
-    ("partners", "res_partner", (
-        "name", "parent_id", "followup_partner_id", "followup_access_token", "followup_excluded",
-        "followup_use_email", "followup_use_sms", "followup_use_letter", "followup_use_phone",
-        "payment_risk_level", "payment_plan_broken_count",
-    ), None, {}),
-    ("stages", "invoice_followup_stage", (
-        "name", "sequence", "active", "company_id", "date_reference", "offset_days", "auto_execute",
-        "receipt_check", "send_email", "mail_template_id", "attach_invoices", "send_sms", "sms_template_id",
-        "send_letter", "create_activity", "activity_type_id", "activity_summary", "activity_user_mode",
-        "activity_user_id", "escalate", "escalation_user_id", "min_amount",
-    ), None, {"risk_level_ids": (
-        "invoice_followup_risk_level_invoice_followup_stage_rel", "invoice_followup_stage_id",
-        "invoice_followup_risk_level_id",
-    )}),
-    ("companies", "res_company", (
-        "followup_auto", "followup_escalation_user_id", "followup_letter_fallback", "followup_invoice_notes",
-        "followup_max_per_week", "followup_max_promise_days", "payment_plan_max_instalments",
-        "payment_plan_max_months", "payment_plan_min_instalment", "payment_plan_max_risk",
-        "payment_plan_max_amount", "payment_plan_grace_days", "payment_plan_reminder_days",
-        "payment_plan_broken_stage_id",
-    ), None, {"weekday_ids": ("invoice_followup_weekday_res_company_rel", "res_company_id", "invoice_followup_weekday_id")}),
+    (
+        "steps",
+        "invoice_followup_log",
+        (
+            "partner_id",
+            "recipient_id",
+            "company_id",
+            "stage_id",
+            "date",
+            "run_by",
+            "user_id",
+            "state",
+            "error",
+            "amount_due",
+            "amount_credit",
+            "email_state",
+            "email_info",
+            "mail_message_id",
+            "sms_state",
+            "sms_info",
+            "sms_message_id",
+            "letter_state",
+            "letter_info",
+            "letter_attachment_id",
+            "receipt_date",
+            "activity_state",
+            "activity_info",
+            "create_date",
+        ),
+        None,
+        {"move_ids": ("invoice_followup_log_account_move_rel", "log_id", "move_id")},
+    ),
+    (
+        "plans",
+        "invoice_payment_plan",
+        (
+            "name",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "amount_total",
+            "state",
+            "origin",
+            "accepted_by",
+            "accepted_date",
+            "user_id",
+            "access_token",
+            "create_date",
+        ),
+        None,
+        {
+            "move_ids": (
+                "account_move_invoice_payment_plan_rel",
+                "invoice_payment_plan_id",
+                "account_move_id",
+            )
+        },
+    ),
+    (
+        "instalments",
+        "invoice_payment_plan_line",
+        (
+            "plan_id",
+            "date_due",
+            "amount",
+            "reminder_sent",
+            "missed_notice_sent",
+        ),
+        None,
+        {},
+    ),
+    (
+        "invoices",
+        "account_move",
+        (
+            "name",
+            "move_type",
+            "state",
+            "partner_id",
+            "amount_total",
+            "access_token",
+            "followup_stage_id",
+            "followup_last_date",
+            "followup_pause_reason",
+            "followup_paused_until",
+            "followup_receipt_date",
+            "followup_receipt_by",
+            "followup_question_type",
+            "followup_question_reason",
+            "followup_question_note",
+            "followup_question_state",
+            "followup_promise_date",
+            "followup_promise_amount",
+            "followup_promise_broken",
+        ),
+        None,
+        {"log_ids": ("invoice_followup_log_account_move_rel", "move_id", "log_id")},
+    ),
+    (
+        "partners",
+        "res_partner",
+        (
+            "name",
+            "parent_id",
+            "followup_partner_id",
+            "followup_access_token",
+            "followup_excluded",
+            "followup_use_email",
+            "followup_use_sms",
+            "followup_use_letter",
+            "followup_use_phone",
+            "payment_risk_level",
+            "payment_plan_broken_count",
+        ),
+        None,
+        {},
+    ),
+    (
+        "stages",
+        "invoice_followup_stage",
+        (
+            "name",
+            "sequence",
+            "active",
+            "company_id",
+            "date_reference",
+            "offset_days",
+            "auto_execute",
+            "receipt_check",
+            "send_email",
+            "mail_template_id",
+            "attach_invoices",
+            "send_sms",
+            "sms_template_id",
+            "send_letter",
+            "create_activity",
+            "activity_type_id",
+            "activity_summary",
+            "activity_user_mode",
+            "activity_user_id",
+            "escalate",
+            "escalation_user_id",
+            "min_amount",
+        ),
+        None,
+        {
+            "risk_level_ids": (
+                "invoice_followup_risk_level_invoice_followup_stage_rel",
+                "invoice_followup_stage_id",
+                "invoice_followup_risk_level_id",
+            )
+        },
+    ),
+    (
+        "companies",
+        "res_company",
+        (
+            "followup_auto",
+            "followup_escalation_user_id",
+            "followup_letter_fallback",
+            "followup_invoice_notes",
+            "followup_max_per_week",
+            "followup_max_promise_days",
+            "payment_plan_max_instalments",
+            "payment_plan_max_months",
+            "payment_plan_min_instalment",
+            "payment_plan_max_risk",
+            "payment_plan_max_amount",
+            "payment_plan_grace_days",
+            "payment_plan_reminder_days",
+            "payment_plan_broken_stage_id",
+        ),
+        None,
+        {
+            "weekday_ids": (
+                "invoice_followup_weekday_res_company_rel",
+                "res_company_id",
+                "invoice_followup_weekday_id",
+            )
+        },
+    ),
     # the addon's data records (templates, crons, sequence, weekdays, risk levels) keep their ids
-    ("data_records", "ir_model_data", ("module", "name", "model", "res_id"),
-     ("module = 'invoice_followup' AND model IN ('mail.template', 'sms.template', 'ir.cron', 'ir.sequence',"
-      " 'invoice.followup.weekday', 'invoice.followup.risk.level')"), {}),
-    ("mail_templates", "mail_template", ("model", "active"),
-     "id IN (SELECT res_id FROM ir_model_data WHERE module = 'invoice_followup' AND model = 'mail.template')", {}),
+    (
+        "data_records",
+        "ir_model_data",
+        ("module", "name", "model", "res_id"),
+        (
+            "module = 'invoice_followup' AND model IN ('mail.template', 'sms.template', 'ir.cron', 'ir.sequence',"
+            " 'invoice.followup.weekday', 'invoice.followup.risk.level')"
+        ),
+        {},
+    ),
+    (
+        "mail_templates",
+        "mail_template",
+        ("model", "active"),
+        "id IN (SELECT res_id FROM ir_model_data WHERE module = 'invoice_followup' AND model = 'mail.template')",
+        {},
+    ),
     ("mails", "mail_mail", ("mail_message_id", "state"), None, {}),
     ("sms", "sms_sms", ("number", "state", "mail_message_id"), None, {}),
     ("messages", "mail_message", ("model", "res_id", "message_type"), None, {}),
@@ -129,7 +286,10 @@ def _connect(db):
 
 
 def _columns(cur, table):
-    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,))
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+        (table,),
+    )
     return {row[0] for row in cur.fetchall()}
 
 
@@ -144,7 +304,9 @@ def snapshot(db):
                 result["missing"].append(f"table {table}")
                 result[section] = {}
                 continue
-            result["missing"] += [f"column {table}.{c}" for c in columns if c not in present]
+            result["missing"] += [
+                f"column {table}.{c}" for c in columns if c not in present
+            ]
             names = [c for c in columns if c in present]
             selects = [f't."{c}"' for c in names]
             for name, (rel, this, other) in many2many.items():
@@ -152,11 +314,18 @@ def snapshot(db):
                     result["missing"].append(f"table {rel}")
                     continue
                 names.append(name)
-                selects.append(f'ARRAY(SELECT r."{other}" FROM "{rel}" r WHERE r."{this}" = t.id ORDER BY 1)')
-            cur.execute(f'SELECT t.id, {", ".join(selects)} FROM "{table}" t'
-                        f"{' WHERE ' + where if where else ''} ORDER BY t.id")
+                selects.append(
+                    f'ARRAY(SELECT r."{other}" FROM "{rel}" r WHERE r."{this}" = t.id ORDER BY 1)'
+                )
+            cur.execute(
+                f'SELECT t.id, {", ".join(selects)} FROM "{table}" t'
+                f"{' WHERE ' + where if where else ''} ORDER BY t.id"
+            )
             result[section] = {
-                str(row[0]): {name: _plain(value) for name, value in zip(names, row[1:], strict=True)}
+                str(row[0]): {
+                    name: _plain(value)
+                    for name, value in zip(names, row[1:], strict=True)
+                }
                 for row in cur.fetchall()
             }
     result["accounting"] = accounting(db)
@@ -176,13 +345,20 @@ def accounting(db):
         moves = {str(row[0]): [_plain(v) for v in row[1:]] for row in cur.fetchall()}
         cur.execute("SELECT id FROM res_partner ORDER BY id")
         partners = [row[0] for row in cur.fetchall()]
-        cur.execute("SELECT model, res_id FROM ir_model_data WHERE module = %s AND model IN %s",
-                    (MODULE, ("account.move", "res.partner")))
+        cur.execute(
+            "SELECT model, res_id FROM ir_model_data WHERE module = %s AND model IN %s",
+            (MODULE, ("account.move", "res.partner")),
+        )
         demo = {(model, res_id) for model, res_id in cur.fetchall()}
-        cur.execute("SELECT (SELECT count(*) FROM account_partial_reconcile), (SELECT count(*) FROM account_payment)")
+        cur.execute(
+            "SELECT (SELECT count(*) FROM account_partial_reconcile), (SELECT count(*) FROM account_payment)"
+        )
         reconciliations, payments = cur.fetchone()
     return {
-        "moves": moves, "reconciliations": reconciliations, "payments": payments, "partners": partners,
+        "moves": moves,
+        "reconciliations": reconciliations,
+        "payments": payments,
+        "partners": partners,
         "demo_moves": sorted(int(i) for i in moves if ("account.move", int(i)) in demo),
         "demo_partners": sorted(i for i in partners if ("res.partner", i) in demo),
     }
@@ -191,7 +367,9 @@ def accounting(db):
 def compare(before, after, sections):
     """Differences (text lines) between two snapshots, for ``sections``: every record
     and value of ``before`` must be in ``after``."""
-    diffs = [f"lost: {what}" for what in after["missing"] if what not in before["missing"]]
+    diffs = [
+        f"lost: {what}" for what in after["missing"] if what not in before["missing"]
+    ]
     for section in sections:
         old, new = before[section], after[section]
         for rec_id, values in old.items():
@@ -200,7 +378,9 @@ def compare(before, after, sections):
                 continue
             for name, value in values.items():
                 if name in new[rec_id] and new[rec_id][name] != value:
-                    diffs.append(f"{section} #{rec_id}.{name}: {value!r} -> {new[rec_id][name]!r}")
+                    diffs.append(
+                        f"{section} #{rec_id}.{name}: {value!r} -> {new[rec_id][name]!r}"
+                    )
     return diffs
 
 
@@ -213,10 +393,16 @@ def compare_accounting(before, after, demo_may_go=False):
         if after[key] < before[key]:
             diffs.append(f"{key}: {before[key]} -> {after[key]}")
     for move_id, values in before["moves"].items():
-        if move_id not in after["moves"] and demo_may_go and int(move_id) in before["demo_moves"]:
+        if (
+            move_id not in after["moves"]
+            and demo_may_go
+            and int(move_id) in before["demo_moves"]
+        ):
             demo_gone.append(values)
         elif after["moves"].get(move_id) != values:
-            diffs.append(f"journal entry #{move_id} {values}: now {after['moves'].get(move_id, 'lost')}")
+            diffs.append(
+                f"journal entry #{move_id} {values}: now {after['moves'].get(move_id, 'lost')}"
+            )
     lost = set(before["partners"]) - set(after["partners"])
     if demo_may_go:
         lost -= set(before["demo_partners"])
@@ -231,10 +417,12 @@ def describe_accounting(acc):
     invoices = [m for m in posted if m[1] in ("out_invoice", "out_refund")]
     customers = {m[3] for m in invoices}
     debit = sum(m[8] or 0 for m in moves)
-    return (f"{len(acc['moves'])} journal entries ({len(posted)} posted, {len(invoices)} customer invoices "
-            f"and credit notes of {len(customers)} customers), {sum(m[7] for m in moves)} journal items "
-            f"(debit = credit = {debit:.2f}), {acc['reconciliations']} reconciliations, {acc['payments']} payments, "
-            f"{len(acc['partners'])} partners")
+    return (
+        f"{len(acc['moves'])} journal entries ({len(posted)} posted, {len(invoices)} customer invoices "
+        f"and credit notes of {len(customers)} customers), {sum(m[7] for m in moves)} journal items "
+        f"(debit = credit = {debit:.2f}), {acc['reconciliations']} reconciliations, {acc['payments']} payments, "
+        f"{len(acc['partners'])} partners"
+    )
 
 
 # --------------------------------------------------------------------------- steps in Odoo
@@ -248,22 +436,36 @@ def step_populate(env):
     today = fields.Date.context_today(env.user)
     # reminders go out only on the company's working days: make every day one
     env["res.company"].search([]).write(
-        {"followup_weekday_ids": [Command.set(env["invoice.followup.weekday"].search([]).ids)]}
+        {
+            "followup_weekday_ids": [
+                Command.set(env["invoice.followup.weekday"].search([]).ids)
+            ]
+        }
     )
     # a user's own invoice (no demo xmlid), so that the accounting checks cover real data too
-    own = env["account.move"].create({
-        "move_type": "out_invoice",
-        "partner_id": ref("partner_nordwind_demo").id,
-        "invoice_date": today,
-        "invoice_line_ids": [Command.create({"name": "Upgrade test service", "quantity": 2, "price_unit": 450.0})],
-    })
+    own = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": ref("partner_nordwind_demo").id,
+            "invoice_date": today,
+            "invoice_line_ids": [
+                Command.create(
+                    {"name": "Upgrade test service", "quantity": 2, "price_unit": 450.0}
+                )
+            ],
+        }
+    )
     own.action_post()
 
     # a promise made earlier and not kept: the day's run records it as broken
-    ref("invoice_al_safa_overdue_120_demo").write({
-        "followup_promise_date": today - datetime.timedelta(days=2), "followup_promise_amount": 500.0,
-        "followup_pause_reason": "promise", "followup_paused_until": today - datetime.timedelta(days=2),
-    })
+    ref("invoice_al_safa_overdue_120_demo").write(
+        {
+            "followup_promise_date": today - datetime.timedelta(days=2),
+            "followup_promise_amount": 500.0,
+            "followup_pause_reason": "promise",
+            "followup_paused_until": today - datetime.timedelta(days=2),
+        }
+    )
     # a day of runs, and an accountant's "Send now" for a customer reminded today already
     env["account.move"]._cron_invoice_followup()
     ref("partner_nordwind_demo").action_followup_send_now()
@@ -281,11 +483,16 @@ def step_populate(env):
     )
     # a manual pause with an end date, and a customer excluded by an accountant
     ref("invoice_gulf_horizon_instalments_demo").write(
-        {"followup_pause_reason": "manual", "followup_paused_until": today + datetime.timedelta(days=30)}
+        {
+            "followup_pause_reason": "manual",
+            "followup_paused_until": today + datetime.timedelta(days=30),
+        }
     )
     ref("partner_maison_lumiere_demo").action_followup_exclude()
     # statement tokens of every customer, portal tokens of every customer invoice and plan
-    invoices = env["account.move"].search([("move_type", "in", ("out_invoice", "out_refund"))])
+    invoices = env["account.move"].search(
+        [("move_type", "in", ("out_invoice", "out_refund"))]
+    )
     for partner in invoices.commercial_partner_id:
         partner._followup_get_access_token()
     for record in [*invoices, plan]:
@@ -293,8 +500,12 @@ def step_populate(env):
     env.cr.commit()
     return {
         "steps": env["invoice.followup.log"].search_count([]),
-        "active_plans": env["invoice.payment.plan"].search_count([("state", "=", "active")]),
-        "paused": env["account.move"].search_count([("followup_pause_reason", "!=", False)]),
+        "active_plans": env["invoice.payment.plan"].search_count(
+            [("state", "=", "active")]
+        ),
+        "paused": env["account.move"].search_count(
+            [("followup_pause_reason", "!=", False)]
+        ),
         "excluded": env["res.partner"].search_count([("followup_excluded", "=", True)]),
         "mails": env["mail.mail"].search_count([]),
         "sms": env["sms.sms"].search_count([]),
@@ -314,7 +525,11 @@ def step_smoke(env):
     stages = env["invoice.followup.stage"].search_count([])
     # every day a working day, as in populate (the reinstall set the default week again)
     env["res.company"].search([]).write(
-        {"followup_weekday_ids": [Command.set(env["invoice.followup.weekday"].search([]).ids)]}
+        {
+            "followup_weekday_ids": [
+                Command.set(env["invoice.followup.weekday"].search([]).ids)
+            ]
+        }
     )
     last = env["invoice.followup.log"].search([], order="id desc", limit=1).id or 0
     env["account.move"]._cron_invoice_followup()
@@ -323,11 +538,19 @@ def step_smoke(env):
     return {
         "stages": stages,
         "steps": len(steps),
-        "failed": [f"{s.partner_id.display_name} ({s.stage_id.name}): {s.error}" for s in steps if s.state == "failed"],
+        "failed": [
+            f"{s.partner_id.display_name} ({s.stage_id.name}): {s.error}"
+            for s in steps
+            if s.state == "failed"
+        ],
     }
 
 
-IN_ODOO_STEPS = {"populate": step_populate, "uninstall": step_uninstall, "smoke": step_smoke}
+IN_ODOO_STEPS = {
+    "populate": step_populate,
+    "uninstall": step_uninstall,
+    "smoke": step_smoke,
+}
 
 
 def run_in_odoo(args):
@@ -335,10 +558,16 @@ def run_in_odoo(args):
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config([
-        f"--database={args.db}", f"--addons-path={args.addons_path}", f"--data-dir={args.data_dir}",
-        "--max-cron-threads=0", "--no-http", "--log-level=warn",
-    ])
+    odoo.tools.config.parse_config(
+        [
+            f"--database={args.db}",
+            f"--addons-path={args.addons_path}",
+            f"--data-dir={args.data_dir}",
+            "--max-cron-threads=0",
+            "--no-http",
+            "--log-level=warn",
+        ]
+    )
     registry = Registry(args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -368,20 +597,24 @@ def run_logged(label, cmd, log_path, allow_errors=False):
     step or None, ERROR/CRITICAL lines, seconds)."""
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, check=False)
+        proc = subprocess.run(
+            cmd, stdout=subprocess.PIPE, stderr=log, text=True, check=False
+        )
         log.write(proc.stdout)
     seconds = time.monotonic() - start
     errors = error_lines(log_path)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK):])
+            result = json.loads(line[len(RESULT_MARK) :])
     if proc.returncode != 0 or (errors and not allow_errors):
         with open(log_path, encoding="utf-8", errors="replace") as fh:
             tail = fh.read().splitlines()[-25:]
         for line in errors[:10] or tail:
             say(f"  {line[:300]}")
-        raise StepFailed(f"{label}: exit status {proc.returncode}, {len(errors)} ERROR/CRITICAL line(s), see {log_path}")
+        raise StepFailed(
+            f"{label}: exit status {proc.returncode}, {len(errors)} ERROR/CRITICAL line(s), see {log_path}"
+        )
     return result, errors, seconds
 
 
@@ -392,18 +625,24 @@ def manifest_version(addon_dir):
 
 def module_state(db):
     with closing(_connect(db)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT state, latest_version FROM ir_module_module WHERE name = %s", (MODULE,))
+        cur.execute(
+            "SELECT state, latest_version FROM ir_module_module WHERE name = %s",
+            (MODULE,),
+        )
         return cur.fetchone() or (None, None)
 
 
 def templates_without_model(db):
     """The addon's mail and SMS templates whose stored model is empty (they cannot render)."""
     with closing(_connect(db)) as conn, conn.cursor() as cur:
-        cur.execute("""SELECT d.model, d.name, d.res_id FROM ir_model_data d
+        cur.execute(
+            """SELECT d.model, d.name, d.res_id FROM ir_model_data d
                          LEFT JOIN mail_template m ON d.model = 'mail.template' AND m.id = d.res_id
                          LEFT JOIN sms_template s ON d.model = 'sms.template' AND s.id = d.res_id
                         WHERE d.module = %s AND d.model IN ('mail.template', 'sms.template')
-                          AND COALESCE(m.model, s.model) IS NULL ORDER BY d.id""", (MODULE,))
+                          AND COALESCE(m.model, s.model) IS NULL ORDER BY d.id""",
+            (MODULE,),
+        )
         return [f"{name} #{res_id}" for _model, name, res_id in cur.fetchall()]
 
 
@@ -438,15 +677,28 @@ def check_populated(snap):
     invoices, steps = snap["invoices"].values(), list(snap["steps"].values())
     wanted = {
         "a follow-up step": steps,
-        "an active payment plan": [p for p in snap["plans"].values() if p["state"] == "active"],
-        "two steps of one customer on one day": len({(s["partner_id"], s["date"]) for s in steps}) < len(steps),
+        "an active payment plan": [
+            p for p in snap["plans"].values() if p["state"] == "active"
+        ],
+        "two steps of one customer on one day": len(
+            {(s["partner_id"], s["date"]) for s in steps}
+        )
+        < len(steps),
         "a confirmed receipt": [m for m in invoices if m["followup_receipt_by"]],
         "a broken promise": [m for m in invoices if m["followup_promise_broken"]],
-        "a customer question": [m for m in invoices if m["followup_question_state"] == "open"],
+        "a customer question": [
+            m for m in invoices if m["followup_question_state"] == "open"
+        ],
         "a promise to pay": [m for m in invoices if m["followup_promise_date"]],
-        "a manual pause": [m for m in invoices if m["followup_pause_reason"] == "manual"],
-        "an excluded customer": [p for p in snap["partners"].values() if p["followup_excluded"]],
-        "a statement token": [p for p in snap["partners"].values() if p["followup_access_token"]],
+        "a manual pause": [
+            m for m in invoices if m["followup_pause_reason"] == "manual"
+        ],
+        "an excluded customer": [
+            p for p in snap["partners"].values() if p["followup_excluded"]
+        ],
+        "a statement token": [
+            p for p in snap["partners"].values() if p["followup_access_token"]
+        ],
         "a queued mail": snap["mails"],
     }
     missing = [what for what, records in wanted.items() if not records]
@@ -455,9 +707,11 @@ def check_populated(snap):
 
 
 def count_tokens(snap):
-    return (sum(1 for p in snap["partners"].values() if p["followup_access_token"])
-            + sum(1 for m in snap["invoices"].values() if m["access_token"])
-            + sum(1 for p in snap["plans"].values() if p["access_token"]))
+    return (
+        sum(1 for p in snap["partners"].values() if p["followup_access_token"])
+        + sum(1 for m in snap["invoices"].values() if m["access_token"])
+        + sum(1 for p in snap["plans"].values() if p["access_token"])
+    )
 
 
 def main_driver(args):
@@ -470,11 +724,28 @@ def main_driver(args):
             os.remove(os.path.join(work, name))
     old_path = f"{args.odoo_addons},{old_root}"
     new_path = f"{args.odoo_addons},{args.repo}"
-    odoo_cmd = [sys.executable, "-m", "odoo", f"--database={args.db}", f"--data-dir={data_dir}", *ODOO_FLAGS]
+    odoo_cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        f"--database={args.db}",
+        f"--data-dir={data_dir}",
+        *ODOO_FLAGS,
+    ]
 
     def in_odoo(step, addons_path):
-        return [sys.executable, os.path.abspath(__file__), "--in-odoo", step, "--db", args.db,
-                "--addons-path", addons_path, "--data-dir", data_dir]
+        return [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--in-odoo",
+            step,
+            "--db",
+            args.db,
+            "--addons-path",
+            addons_path,
+            "--data-dir",
+            data_dir,
+        ]
 
     def log(name):
         return os.path.join(work, f"{name}.log")
@@ -482,36 +753,60 @@ def main_driver(args):
     # the previous release, in its own addons folder (fresh each time)
     shutil.rmtree(old_root, ignore_errors=True)
     os.makedirs(old_root)
-    archive = subprocess.run(["git", "-C", args.repo, "archive", args.from_commit, MODULE],
-                             stdout=subprocess.PIPE, check=True)
+    archive = subprocess.run(
+        ["git", "-C", args.repo, "archive", args.from_commit, MODULE],
+        stdout=subprocess.PIPE,
+        check=True,
+    )
     subprocess.run(["tar", "-x", "-C", old_root], input=archive.stdout, check=True)
     old_version = manifest_version(os.path.join(old_root, MODULE))
     new_version = manifest_version(os.path.join(args.repo, MODULE))
-    say(f"from {args.from_commit} ({old_version}) to the work tree ({new_version}), database {args.db}, "
-        f"logs in {work}")
+    say(
+        f"from {args.from_commit} ({old_version}) to the work tree ({new_version}), database {args.db}, "
+        f"logs in {work}"
+    )
 
     # 1. the previous release with its demo data
     drop_db(args.db, data_dir)
-    _r, _e, secs = run_logged("install", [*odoo_cmd, f"--addons-path={old_path}", f"--init={MODULE}"], log("install"))
+    _r, _e, secs = run_logged(
+        "install",
+        [*odoo_cmd, f"--addons-path={old_path}", f"--init={MODULE}"],
+        log("install"),
+    )
     say(f"1/7 installed {MODULE} {old_version} with demo data ({secs:.0f}s)")
 
     # 2. a day of its life
-    result, _e, secs = run_logged("populate", in_odoo("populate", old_path), log("populate"))
-    say("2/7 populated: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.items()) + f" ({secs:.0f}s)")
+    result, _e, secs = run_logged(
+        "populate", in_odoo("populate", old_path), log("populate")
+    )
+    say(
+        "2/7 populated: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.items())
+        + f" ({secs:.0f}s)"
+    )
 
     # 3. what it holds
     before = snapshot(args.db)
     if before["missing"]:
-        raise StepFailed("the previous release lacks what the harness reads: " + ", ".join(before["missing"]))
+        raise StepFailed(
+            "the previous release lacks what the harness reads: "
+            + ", ".join(before["missing"])
+        )
     check_populated(before)
     write_json(os.path.join(work, "before.json"), before)
     say(f"3/7 snapshot: {os.path.join(work, 'before.json')}")
 
     # 4. the upgrade to the work tree's addon
-    _r, _e, secs = run_logged("upgrade", [*odoo_cmd, f"--addons-path={new_path}", f"--update={MODULE}"], log("upgrade"))
+    _r, _e, secs = run_logged(
+        "upgrade",
+        [*odoo_cmd, f"--addons-path={new_path}", f"--update={MODULE}"],
+        log("upgrade"),
+    )
     state, version = module_state(args.db)
     if state != "installed" or version != new_version:
-        raise StepFailed(f"after the upgrade {MODULE} is {state} at version {version}, expected installed {new_version}")
+        raise StepFailed(
+            f"after the upgrade {MODULE} is {state} at version {version}, expected installed {new_version}"
+        )
     say(f"4/7 upgraded to {version} ({secs:.0f}s)")
 
     # 5. everything kept
@@ -519,66 +814,102 @@ def main_driver(args):
     write_json(os.path.join(work, "after.json"), after)
     diffs = compare(before, after, [section[0] for section in SECTIONS])
     diffs += compare_accounting(before["accounting"], after["accounting"])[0]
-    invoices = sum(1 for m in before["invoices"].values() if m["move_type"] == "out_invoice")
-    kept = (f"{len(before['steps'])} steps, {len(before['plans'])} plans, {invoices} invoices, "
-            f"{count_tokens(before)} tokens kept")
+    invoices = sum(
+        1 for m in before["invoices"].values() if m["move_type"] == "out_invoice"
+    )
+    kept = (
+        f"{len(before['steps'])} steps, {len(before['plans'])} plans, {invoices} invoices, "
+        f"{count_tokens(before)} tokens kept"
+    )
     if diffs:
-        report_differences("5/7 upgrade", diffs, os.path.join(work, "upgrade-differences.txt"))
+        report_differences(
+            "5/7 upgrade", diffs, os.path.join(work, "upgrade-differences.txt")
+        )
         raise StepFailed("the upgrade lost or changed records")
     say(f"5/7 upgrade: {kept}; 0 differences")
 
     # 6. uninstall: the accounting stays (but Odoo deletes the module's demo records it can)
     acc = after["accounting"]
-    _r, errors, secs = run_logged("uninstall", in_odoo("uninstall", new_path), log("uninstall"), allow_errors=True)
+    _r, errors, secs = run_logged(
+        "uninstall", in_odoo("uninstall", new_path), log("uninstall"), allow_errors=True
+    )
     # the only ERROR lines allowed: the deletions the database refused (records still in use)
-    other = [line for line in errors if "odoo.sql_db: bad query: b'DELETE FROM" not in line]
+    other = [
+        line for line in errors if "odoo.sql_db: bad query: b'DELETE FROM" not in line
+    ]
     if other:
         for line in other[:10]:
             say(f"  {line[:300]}")
-        raise StepFailed(f"uninstall: {len(other)} unexpected ERROR/CRITICAL line(s), see {log('uninstall')}")
+        raise StepFailed(
+            f"uninstall: {len(other)} unexpected ERROR/CRITICAL line(s), see {log('uninstall')}"
+        )
     state, _v = module_state(args.db)
     if state != "uninstalled":
         raise StepFailed(f"after the uninstall {MODULE} is {state}")
     kept_acc = accounting(args.db)
-    diffs, demo_gone = compare_accounting(acc, kept_acc, demo_may_go=not args.strict_demo)
+    diffs, demo_gone = compare_accounting(
+        acc, kept_acc, demo_may_go=not args.strict_demo
+    )
     if diffs:
-        report_differences("6/7 uninstall", diffs, os.path.join(work, "uninstall-differences.txt"))
+        report_differences(
+            "6/7 uninstall", diffs, os.path.join(work, "uninstall-differences.txt")
+        )
         raise StepFailed("the uninstall lost or changed journal entries or partners")
-    say(f"6/7 uninstalled ({secs:.0f}s; {len(errors)} deletions refused by the database, logged as ERROR). Kept:")
+    say(
+        f"6/7 uninstalled ({secs:.0f}s; {len(errors)} deletions refused by the database, logged as ERROR). Kept:"
+    )
     say(f"    {describe_accounting(kept_acc)}")
     if demo_gone:
         partners_gone = set(acc["partners"]) - set(kept_acc["partners"])
-        say(f"    NOTE: Odoo deleted with the demo data {len(demo_gone)} of its {len(acc['demo_moves'])} journal "
+        say(
+            f"    NOTE: Odoo deleted with the demo data {len(demo_gone)} of its {len(acc['demo_moves'])} journal "
             f"entries (those not reconciled) and {len(partners_gone)} of its {len(acc['demo_partners'])} partners: "
-            + ", ".join(f"{m[0]} ({m[2]})" for m in demo_gone))
+            + ", ".join(f"{m[0]} ({m[2]})" for m in demo_gone)
+        )
 
     # 7. install again: the accounting still intact, the addon works
-    _r, _e, secs = run_logged("reinstall", [*odoo_cmd, f"--addons-path={new_path}", f"--init={MODULE}"],
-                              log("reinstall"))
+    _r, _e, secs = run_logged(
+        "reinstall",
+        [*odoo_cmd, f"--addons-path={new_path}", f"--init={MODULE}"],
+        log("reinstall"),
+    )
     state, _v = module_state(args.db)
     if state != "installed":
         raise StepFailed(f"after the reinstall {MODULE} is {state}")
     diffs, _gone = compare_accounting(kept_acc, accounting(args.db))
     if diffs:
-        report_differences("7/7 reinstall", diffs, os.path.join(work, "reinstall-differences.txt"))
+        report_differences(
+            "7/7 reinstall", diffs, os.path.join(work, "reinstall-differences.txt")
+        )
         raise StepFailed("the reinstall lost or changed journal entries or partners")
     with open(log("reinstall"), encoding="utf-8", errors="replace") as fh:
         demo_failed = "demo data failed to install" in fh.read()
-    result, _e, smoke_secs = run_logged("smoke", in_odoo("smoke", new_path), log("smoke"))
+    result, _e, smoke_secs = run_logged(
+        "smoke", in_odoo("smoke", new_path), log("smoke")
+    )
     if not result["stages"]:
         raise StepFailed("after the reinstall there is no follow-up stage")
-    say(f"7/7 installed again ({secs:.0f}s): accounting unchanged, {result['stages']} stages, "
-        f"a daily run made {result['steps']} steps ({smoke_secs:.0f}s)")
+    say(
+        f"7/7 installed again ({secs:.0f}s): accounting unchanged, {result['stages']} stages, "
+        f"a daily run made {result['steps']} steps ({smoke_secs:.0f}s)"
+    )
     # the addon's templates must render: a template without a model fails every step using it
     broken = templates_without_model(args.db)
     if demo_failed:
-        say("    NOTE: Odoo could not load the demo data again (it fails on the demo invoices the uninstall kept), "
-            f"see {log('reinstall')}")
+        say(
+            "    NOTE: Odoo could not load the demo data again (it fails on the demo invoices the uninstall kept), "
+            f"see {log('reinstall')}"
+        )
     if result["failed"]:
-        say(f"    NOTE: {len(result['failed'])} step(s) of that run failed: " + "; ".join(result["failed"]))
+        say(
+            f"    NOTE: {len(result['failed'])} step(s) of that run failed: "
+            + "; ".join(result["failed"])
+        )
     if broken:
-        say(f"    NOTE: {len(broken)} templates of the addon have no model (mail_template.model / "
-            "sms_template.model empty), they cannot render: " + ", ".join(broken))
+        say(
+            f"    NOTE: {len(broken)} templates of the addon have no model (mail_template.model / "
+            "sms_template.model empty), they cannot render: " + ", ".join(broken)
+        )
     # tolerated (reported) only when it follows from the demo data failing to load again
     if (result["failed"] or broken) and (args.strict_demo or not demo_failed):
         raise StepFailed("the addon does not work after the reinstall")
@@ -586,22 +917,41 @@ def main_driver(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True)
-    parser.add_argument("--in-odoo", choices=sorted(IN_ODOO_STEPS), help="internal: run one step in Odoo")
+    parser.add_argument(
+        "--in-odoo",
+        choices=sorted(IN_ODOO_STEPS),
+        help="internal: run one step in Odoo",
+    )
     parser.add_argument("--addons-path", help="with --in-odoo")
     parser.add_argument("--data-dir", help="with --in-odoo")
-    parser.add_argument("--from", dest="from_commit", help="the previous release's commit")
-    parser.add_argument("--odoo-addons", help="Odoo's own addons paths, comma-separated")
-    parser.add_argument("--repo", help="the repository (its work tree holds the new addon)")
+    parser.add_argument(
+        "--from", dest="from_commit", help="the previous release's commit"
+    )
+    parser.add_argument(
+        "--odoo-addons", help="Odoo's own addons paths, comma-separated"
+    )
+    parser.add_argument(
+        "--repo", help="the repository (its work tree holds the new addon)"
+    )
     parser.add_argument("--cache-dir")
-    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
-    parser.add_argument("--strict-demo", action="store_true",
-                        help="fail on the demo data's troubles too: journal entries deleted by the uninstall, "
-                        "steps failing after the reinstall")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database at the end"
+    )
+    parser.add_argument(
+        "--strict-demo",
+        action="store_true",
+        help="fail on the demo data's troubles too: journal entries deleted by the uninstall, "
+        "steps failing after the reinstall",
+    )
     args = parser.parse_args(argv)
     if not args.db.startswith("ifu_upgrade_"):
-        parser.error("the database name must start with ifu_upgrade_ (it is dropped and changed)")
+        parser.error(
+            "the database name must start with ifu_upgrade_ (it is dropped and changed)"
+        )
     if args.in_odoo:
         return run_in_odoo(args)
     if not (args.from_commit and args.odoo_addons and args.repo and args.cache_dir):

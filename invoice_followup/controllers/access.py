@@ -11,6 +11,7 @@
 Every helper returns the record in sudo mode with the visitor's uid kept, so that
 what the visitor uploads is stored as Odoo stores a portal user's upload.
 """
+
 from werkzeug.exceptions import Forbidden
 
 from odoo.exceptions import MissingError
@@ -63,7 +64,11 @@ def followup_partner(pid=None, access_token=None):
 
 
 def _token_matches(record, access_token):
-    return bool(access_token and record.access_token and consteq(record.access_token, str(access_token)))
+    return bool(
+        access_token
+        and record.access_token
+        and consteq(record.access_token, str(access_token))
+    )
 
 
 def followup_invoice(move_id, access_token=None):
@@ -83,11 +88,18 @@ def followup_invoice(move_id, access_token=None):
 def followup_plan(plan_id, access_token=None):
     """The payment plan ``plan_id`` (sudo) for its token or for a logged-in
     user of its customer."""
-    plan = request.env["invoice.payment.plan"].sudo().browse(parse_id(plan_id) or []).exists()
+    plan = (
+        request.env["invoice.payment.plan"]
+        .sudo()
+        .browse(parse_id(plan_id) or [])
+        .exists()
+    )
     if not plan:
         raise MissingError(request.env._("This document does not exist."))
     own = visitor_customer()
-    if (own and own == plan.partner_id.commercial_partner_id) or _token_matches(plan, access_token):
+    if (own and own == plan.partner_id.commercial_partner_id) or _token_matches(
+        plan, access_token
+    ):
         return plan
     raise Forbidden()
 
@@ -101,5 +113,9 @@ def statement_params(partner, access_token):
 def use_customer_language(partner):
     """Visitors without a login read the pages in the customer's language."""
     lang = partner.lang
-    if request.env.user._is_public() and lang and lang in dict(request.env["res.lang"].get_installed()):
+    if (
+        request.env.user._is_public()
+        and lang
+        and lang in dict(request.env["res.lang"].get_installed())
+    ):
         request.update_context(lang=lang)

@@ -39,45 +39,56 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         if "payment_plan_count" in counters:
             Plan = request.env["invoice.payment.plan"]
             values["payment_plan_count"] = (
-                Plan.search_count([("state", "in", ("proposed", "active", "broken", "done"))])
-                if Plan.has_access("read") else 0
+                Plan.search_count(
+                    [("state", "in", ("proposed", "active", "broken", "done"))]
+                )
+                if Plan.has_access("read")
+                else 0
             )
         return values
 
     def _plan_redirect(self, plan, access_token, **params):
         if access_token:
             params["access_token"] = access_token
-        return request.redirect(plan.access_url + ("?" + url_encode(params) if params else ""))
+        return request.redirect(
+            plan.access_url + ("?" + url_encode(params) if params else "")
+        )
 
     def _plan_page(self, plan, access_token, done=None, error=None, status=200):
         use_customer_language(plan.partner_id)
         values = self._prepare_portal_layout_values()
         message = PLAN_MESSAGES.get(done or "")
-        values.update({
-            "plan": plan,
-            "page_name": "payment_plan",
-            "access_token": access_token,
-            "message": str(message) if message else None,
-            "error": error,
-        })
+        values.update(
+            {
+                "plan": plan,
+                "page_name": "payment_plan",
+                "access_token": access_token,
+                "message": str(message) if message else None,
+                "error": error,
+            }
+        )
         line = plan.next_line_id
         if plan.state in ("active", "broken") and line:
             amount = line.amount - line.amount_paid
             values.update({"amount": amount, "next_line": line})
-            values.update(self._get_common_page_view_values(
-                invoices_data={
-                    "partner": plan.partner_id,
-                    "company": plan.company_id,
-                    "total_amount": amount,
-                    "currency": plan.currency_id,
-                    "amount_residual": amount,
-                    "payment_reference": plan.name,
-                    "landing_route": plan.get_portal_url(),
-                    "transaction_route": f"/my/payment_plans/{plan.id}/transaction",
-                },
-                access_token=access_token,
-            ))
-        return request.render("invoice_followup.portal_payment_plan_page", values, status=status)
+            values.update(
+                self._get_common_page_view_values(
+                    invoices_data={
+                        "partner": plan.partner_id,
+                        "company": plan.company_id,
+                        "total_amount": amount,
+                        "currency": plan.currency_id,
+                        "amount_residual": amount,
+                        "payment_reference": plan.name,
+                        "landing_route": plan.get_portal_url(),
+                        "transaction_route": f"/my/payment_plans/{plan.id}/transaction",
+                    },
+                    access_token=access_token,
+                )
+            )
+        return request.render(
+            "invoice_followup.portal_payment_plan_page", values, status=status
+        )
 
     @http.route("/my/payment_plans", type="http", auth="user", website=True)
     def portal_my_payment_plans(self, **kw):
@@ -88,20 +99,41 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         values.update({"plans": plans, "page_name": "payment_plans"})
         return request.render("invoice_followup.portal_my_payment_plans", values)
 
-    @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
-    def portal_payment_plan(self, plan_id, access_token=None, report_type=None, download=False, done=None, **kw):
+    @http.route(
+        "/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True
+    )
+    def portal_payment_plan(
+        self,
+        plan_id,
+        access_token=None,
+        report_type=None,
+        download=False,
+        done=None,
+        **kw,
+    ):
         try:
             plan = followup_plan(plan_id, access_token)
         except (Forbidden, MissingError):
             return request.redirect("/my")
         if report_type in ("html", "pdf", "text"):
-            return self._show_report(plan, report_type, "invoice_followup.action_report_payment_plan",
-                                     download=download)
+            return self._show_report(
+                plan,
+                report_type,
+                "invoice_followup.action_report_payment_plan",
+                download=download,
+            )
         return self._plan_page(plan, access_token, done=done)
 
-    @http.route("/my/payment_plans/<int:plan_id>/<string:decision>", type="http", auth="public",
-                website=True, methods=["POST"])
-    def portal_payment_plan_decide(self, plan_id, decision, access_token=None, name=None, **kw):
+    @http.route(
+        "/my/payment_plans/<int:plan_id>/<string:decision>",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_payment_plan_decide(
+        self, plan_id, decision, access_token=None, name=None, **kw
+    ):
         if decision not in ("accept", "decline"):
             return request.not_found()
         try:
@@ -115,17 +147,25 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                 else:
                     plan._action_decline((name or "")[:128])
         except (UserError, ValidationError) as error:
-            return self._plan_page(plan, access_token, error=error_text(error), status=400)
-        return self._plan_redirect(plan, access_token, done="accepted" if decision == "accept" else "declined")
+            return self._plan_page(
+                plan, access_token, error=error_text(error), status=400
+            )
+        return self._plan_redirect(
+            plan, access_token, done="accepted" if decision == "accept" else "declined"
+        )
 
-    @http.route("/my/payment_plans/<int:plan_id>/transaction", type="json", auth="public")
+    @http.route(
+        "/my/payment_plans/<int:plan_id>/transaction", type="json", auth="public"
+    )
     def portal_payment_plan_transaction(self, plan_id, access_token=None, **kwargs):
         """A transaction on the plan's invoices for the next instalment's open
         amount (computed here, never taken from the browser)."""
         try:
             plan = followup_plan(plan_id, access_token)
         except (Forbidden, MissingError) as error:
-            raise ValidationError(request.env._("The access token is invalid.")) from error
+            raise ValidationError(
+                request.env._("The access token is invalid.")
+            ) from error
         line = plan.next_line_id
         if plan.state not in ("active", "broken") or not line:
             raise ValidationError(request.env._("There is no instalment to pay."))
@@ -133,66 +173,98 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         partner = request.env.user.partner_id if logged_in else plan.partner_id
         self._validate_transaction_kwargs(kwargs)
         kwargs["amount"] = line.amount - line.amount_paid
-        return self._process_transaction(partner.id, plan.currency_id.id, plan.move_ids.ids, plan.name, **kwargs)
+        return self._process_transaction(
+            partner.id, plan.currency_id.id, plan.move_ids.ids, plan.name, **kwargs
+        )
 
     # ------------------------------------------------------------------
     # Pay every overdue invoice at once, from the statement (signed link or login)
     # ------------------------------------------------------------------
-    @http.route("/my/followup/pay", type="http", auth="public", website=True, sitemap=False)
-    def portal_followup_pay_overdue(self, pid=None, access_token=None, currency_id=None, **kw):
+    @http.route(
+        "/my/followup/pay", type="http", auth="public", website=True, sitemap=False
+    )
+    def portal_followup_pay_overdue(
+        self, pid=None, access_token=None, currency_id=None, **kw
+    ):
         try:
             partner = followup_partner(pid, access_token)
         except Forbidden as error:
             return self._followup_refused(error)
         try:
-            moves = partner._followup_overdue_moves(parse_id(currency_id) if currency_id else None)
+            moves = partner._followup_overdue_moves(
+                parse_id(currency_id) if currency_id else None
+            )
         except UserError as error:
-            return self._followup_statement_page(partner, access_token, error=error_text(error), status=400)
+            return self._followup_statement_page(
+                partner, access_token, error=error_text(error), status=400
+            )
         amount = sum(moves.mapped("amount_residual"))
         query = url_encode(statement_params(partner, access_token))
         values = self._prepare_portal_layout_values()
-        values.update({
-            "page_name": "followup",
-            "partner": partner,
-            "moves": moves,
-            "amount": amount,
-            "currency": moves.currency_id,
-        })
-        values.update(self._get_common_page_view_values(
-            invoices_data={
+        values.update(
+            {
+                "page_name": "followup",
                 "partner": partner,
-                "company": moves.company_id[:1],
-                "total_amount": amount,
+                "moves": moves,
+                "amount": amount,
                 "currency": moves.currency_id,
-                "amount_residual": amount,
-                "payment_reference": moves[:1].name if len(moves) == 1 else False,
-                "landing_route": "/my/followup" + ("?" + query if query else ""),
-                "transaction_route": f"/my/followup/pay/transaction/{partner.id}/{moves.currency_id.id}",
-            },
-            access_token=access_token,
-        ))
+            }
+        )
+        values.update(
+            self._get_common_page_view_values(
+                invoices_data={
+                    "partner": partner,
+                    "company": moves.company_id[:1],
+                    "total_amount": amount,
+                    "currency": moves.currency_id,
+                    "amount_residual": amount,
+                    "payment_reference": moves[:1].name if len(moves) == 1 else False,
+                    "landing_route": "/my/followup" + ("?" + query if query else ""),
+                    "transaction_route": f"/my/followup/pay/transaction/{partner.id}/{moves.currency_id.id}",
+                },
+                access_token=access_token,
+            )
+        )
         return request.render("invoice_followup.portal_followup_pay_overdue", values)
 
-    @http.route("/my/followup/pay/transaction/<int:pid>/<int:currency_id>", type="json", auth="public")
-    def portal_followup_pay_overdue_transaction(self, pid, currency_id, access_token=None, **kwargs):
+    @http.route(
+        "/my/followup/pay/transaction/<int:pid>/<int:currency_id>",
+        type="json",
+        auth="public",
+    )
+    def portal_followup_pay_overdue_transaction(
+        self, pid, currency_id, access_token=None, **kwargs
+    ):
         """A transaction on the customer's overdue invoices of one currency, for
         their amount due (computed here, never taken from the browser)."""
         try:
             partner = followup_partner(pid, access_token)
         except Forbidden as error:
-            raise ValidationError(request.env._("The access token is invalid.")) from error
+            raise ValidationError(
+                request.env._("The access token is invalid.")
+            ) from error
         moves = partner._followup_overdue_moves(currency_id)
         logged_in = not request.env.user._is_public()
         payer = request.env.user.partner_id if logged_in else partner
         self._validate_transaction_kwargs(kwargs)
         kwargs["amount"] = sum(moves.mapped("amount_residual"))
-        return self._process_transaction(payer.id, moves.currency_id.id, moves.ids, False, **kwargs)
+        return self._process_transaction(
+            payer.id, moves.currency_id.id, moves.ids, False, **kwargs
+        )
 
     # ------------------------------------------------------------------
     # Request from the statement
     # ------------------------------------------------------------------
-    @http.route("/my/payment_plans/request", type="http", auth="public", website=True, methods=["GET", "POST"])
-    def portal_payment_plan_request(self, pid=None, access_token=None, instalments=None, currency_id=None, **post):
+    @http.route(
+        "/my/payment_plans/request",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+    )
+    def portal_payment_plan_request(
+        self, pid=None, access_token=None, instalments=None, currency_id=None, **post
+    ):
         try:
             partner = followup_partner(pid, access_token)
         except Forbidden as error:
@@ -213,14 +285,24 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                     partner._followup_count_answer()
                     plan = Plan._create_request(partner, count, currency)
                     plan._portal_ensure_token()
-                return self._plan_redirect(plan, plan.access_token, **({"done": "requested"} if plan.state == "draft" else {}))
+                return self._plan_redirect(
+                    plan,
+                    plan.access_token,
+                    **({"done": "requested"} if plan.state == "draft" else {}),
+                )
             preview = Plan._request_preview(partner, count, currency)
             error = None
         except (UserError, ValidationError) as exc:
             preview, error = None, error_text(exc)
         values = self._prepare_portal_layout_values()
-        values.update({
-            "partner": partner, "preview": preview, "error": error, "query": query,
-            "access_token": access_token, "page_name": "payment_plan_request",
-        })
+        values.update(
+            {
+                "partner": partner,
+                "preview": preview,
+                "error": error,
+                "query": query,
+                "access_token": access_token,
+                "page_name": "payment_plan_request",
+            }
+        )
         return request.render("invoice_followup.portal_payment_plan_request", values)

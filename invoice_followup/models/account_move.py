@@ -4,6 +4,7 @@ is an open customer invoice (said once: _followup_open_domain / _followup_is_ope
 the accountant's actions and the customer's answers (receipt, question, dispute,
 "already paid", promise). Over 400 lines because the answers belong to the
 invoice they answer; the run itself is models/invoice_followup_run.py."""
+
 import math
 from collections import defaultdict
 from datetime import timedelta
@@ -91,11 +92,15 @@ class AccountMove(models.Model):
         PAUSE_REASONS, string="Pause Reason", copy=False, tracking=True
     )
     followup_paused_until = fields.Date("Paused Until", copy=False, tracking=True)
-    followup_receipt_date = fields.Datetime("Receipt Confirmed On", copy=False, readonly=True)
+    followup_receipt_date = fields.Datetime(
+        "Receipt Confirmed On", copy=False, readonly=True
+    )
     followup_receipt_by = fields.Char("Receipt Confirmed By", copy=False, readonly=True)
     followup_question_type = fields.Selection(
         [("question", "Question"), ("dispute", "Dispute"), ("paid", "Says it is paid")],
-        string="Customer Request", copy=False, readonly=True,
+        string="Customer Request",
+        copy=False,
+        readonly=True,
     )
     followup_question_reason = fields.Selection(
         QUESTION_REASONS, string="Request Reason", copy=False, readonly=True
@@ -103,20 +108,31 @@ class AccountMove(models.Model):
     followup_question_note = fields.Text("Request Details", copy=False, readonly=True)
     followup_question_state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved")],
-        string="Request Status", copy=False, readonly=True, tracking=True,
+        string="Request Status",
+        copy=False,
+        readonly=True,
+        tracking=True,
     )
-    followup_promise_date = fields.Date("Promised Payment Date", copy=False, readonly=True)
+    followup_promise_date = fields.Date(
+        "Promised Payment Date", copy=False, readonly=True
+    )
     followup_promise_amount = fields.Monetary(
         "Promised Amount", copy=False, readonly=True, currency_field="currency_id"
     )
     followup_promise_made_date = fields.Date(
-        "Promise Made On", copy=False, readonly=True,
+        "Promise Made On",
+        copy=False,
+        readonly=True,
         help="When the customer first promised the pending payment date: a new promise "
         "cannot move the date past the company's maximum delay counted from this day.",
     )
-    followup_promise_broken = fields.Boolean("Promise Broken", copy=False, readonly=True)
+    followup_promise_broken = fields.Boolean(
+        "Promise Broken", copy=False, readonly=True
+    )
     followup_promise_broken_count = fields.Integer(
-        "Broken Promises", copy=False, readonly=True,
+        "Broken Promises",
+        copy=False,
+        readonly=True,
         help="How many promises to pay this invoice were not kept.",
     )
     followup_log_ids = fields.Many2many(
@@ -146,7 +162,9 @@ class AccountMove(models.Model):
                 and line.date_maturity
             )
             move.followup_date_due = (
-                min(open_terms.mapped("date_maturity")) if open_terms else move.invoice_date_due
+                min(open_terms.mapped("date_maturity"))
+                if open_terms
+                else move.invoice_date_due
             )
 
     @api.model
@@ -174,8 +192,10 @@ class AccountMove(models.Model):
     @api.model
     def _followup_rules_by_company(self, companies):
         """{company id: its stages' rules (invoice.followup.stage._followup_rules)}."""
-        stages = self.env["invoice.followup.stage"].sudo().search(
-            [("company_id", "in", companies.ids)], order="sequence, id"
+        stages = (
+            self.env["invoice.followup.stage"]
+            .sudo()
+            .search([("company_id", "in", companies.ids)], order="sequence, id")
         )
         rules = defaultdict(list)
         rules.update(
@@ -191,7 +211,8 @@ class AccountMove(models.Model):
         done = self.followup_stage_id
         after = (done.sequence, done.id) if done else None
         return [
-            rule for rule in rules
+            rule
+            for rule in rules
             if (after is None or rule.key > after) and rule.applies_to(self)
         ]
 
@@ -230,9 +251,14 @@ class AccountMove(models.Model):
         for move in self:
             remaining = (
                 move._followup_remaining_rules(rules_by_company[move.company_id.id])
-                if move._followup_is_open() else []
+                if move._followup_is_open()
+                else []
             )
-            rule = (move._followup_due_rule(remaining, today) or remaining[0]) if remaining else None
+            rule = (
+                (move._followup_due_rule(remaining, today) or remaining[0])
+                if remaining
+                else None
+            )
             move.followup_next_stage_id = rule.stage if rule else False
             move.followup_next_date = rule.date_for(move) if rule else False
 
@@ -255,7 +281,10 @@ class AccountMove(models.Model):
                 move.followup_state = "none"
             elif not move._followup_is_open():
                 move.followup_state = "done"
-            elif move.followup_pause_reason or move.commercial_partner_id.followup_excluded:
+            elif (
+                move.followup_pause_reason
+                or move.commercial_partner_id.followup_excluded
+            ):
                 move.followup_state = "paused"
             elif not move.followup_next_stage_id:
                 move.followup_state = "done"
@@ -276,23 +305,37 @@ class AccountMove(models.Model):
     def _followup_record_broken_promise(self):
         """These invoices' promises to pay were not kept: said in their chatter,
         counted on the invoice and on the customer."""
-        self._message_log_batch({
-            move.id: self.env._(
-                "The customer did not keep the promise to pay by %(date)s: follow-up resumes.",
-                date=fields.Date.to_string(move.followup_promise_date),
-            )
-            for move in self
-        })
+        self._message_log_batch(
+            {
+                move.id: self.env._(
+                    "The customer did not keep the promise to pay by %(date)s: follow-up resumes.",
+                    date=fields.Date.to_string(move.followup_promise_date),
+                )
+                for move in self
+            }
+        )
         for move in self:
-            move.write({
-                "followup_promise_broken": True,
-                "followup_promise_broken_count": move.followup_promise_broken_count + 1,
-            })
+            move.write(
+                {
+                    "followup_promise_broken": True,
+                    "followup_promise_broken_count": move.followup_promise_broken_count
+                    + 1,
+                }
+            )
         for partner, moves in self.grouped("commercial_partner_id").items():
-            partner.write({"followup_promise_broken_count": partner.followup_promise_broken_count + len(moves)})
-            partner._message_log(body=self.env._(
-                "Promise to pay not kept: %(invoices)s.", invoices=", ".join(moves.mapped("name")),
-            ))
+            partner.write(
+                {
+                    "followup_promise_broken_count": partner.followup_promise_broken_count
+                    + len(moves)
+                }
+            )
+            partner._message_log(
+                body=self.env._(
+                    "Promise to pay not kept: %(invoices)s.",
+                    invoices=", ".join(moves.mapped("name")),
+                )
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -306,7 +349,11 @@ class AccountMove(models.Model):
     def action_followup_send_now(self):
         """Send the follow-up of the selected invoices now, customer by customer."""
         self.check_access("write")
-        return self.env["invoice.followup.run"]._run(self, run_by="user", force=True)._action_show_result()
+        return (
+            self.env["invoice.followup.run"]
+            ._run(self, run_by="user", force=True)
+            ._action_show_result()
+        )
 
     def action_followup_resume(self):
         self.write({"followup_pause_reason": False, "followup_paused_until": False})
@@ -320,12 +367,16 @@ class AccountMove(models.Model):
     def _followup_check_answerable(self):
         self.ensure_one()
         if self.move_type not in FOLLOWUP_MOVE_TYPES or self.state != "posted":
-            raise UserError(self.env._("Only posted customer invoices can be answered."))
+            raise UserError(
+                self.env._("Only posted customer invoices can be answered.")
+            )
 
     def _followup_live_plans(self):
         """The payment plans (draft, proposed or active) that cover these invoices."""
-        return self.env["invoice.payment.plan"].sudo().search(
-            [("move_ids", "in", self.ids), ("state", "in", LIVE_STATES)]
+        return (
+            self.env["invoice.payment.plan"]
+            .sudo()
+            .search([("move_ids", "in", self.ids), ("state", "in", LIVE_STATES)])
         )
 
     def _followup_held_by_accountant(self):
@@ -369,14 +420,25 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         self.write({"followup_receipt_date": now, "followup_receipt_by": name})
         rules = self._followup_rules_by_company(self.company_id)[self.company_id.id]
-        receipt = [rule.stage for rule in self._followup_remaining_rules(rules) if rule.stage.receipt_check][-1:]
+        receipt = [
+            rule.stage
+            for rule in self._followup_remaining_rules(rules)
+            if rule.stage.receipt_check
+        ][-1:]
         if receipt:
             [receipt] = receipt
-            self.write({"followup_stage_id": receipt.id, "followup_last_date": fields.Date.context_today(self)})
+            self.write(
+                {
+                    "followup_stage_id": receipt.id,
+                    "followup_last_date": fields.Date.context_today(self),
+                }
+            )
         self.followup_log_ids.sorted("id")[-1:].write({"receipt_date": now})
         body = self.env._("%(name)s confirmed receiving this invoice.", name=name)
         self._message_log(body=body)
-        self._followup_notify_responsible(self.env._("Receipt confirmed by the customer"), body)
+        self._followup_notify_responsible(
+            self.env._("Receipt confirmed by the customer"), body
+        )
         return True
 
     def _followup_ask(self, request_type, reason, note, name, attachments=None):
@@ -392,8 +454,12 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Please choose a reason."))
         if self.followup_question_state == "open":
             return False
-        type_label = dict(self._fields["followup_question_type"]._description_selection(self.env))[request_type]
-        reason_label = dict(self._fields["followup_question_reason"]._description_selection(self.env))[reason]
+        type_label = dict(
+            self._fields["followup_question_type"]._description_selection(self.env)
+        )[request_type]
+        reason_label = dict(
+            self._fields["followup_question_reason"]._description_selection(self.env)
+        )[reason]
         values = {
             "followup_question_type": request_type,
             "followup_question_reason": reason,
@@ -404,7 +470,10 @@ class AccountMove(models.Model):
             values.update(followup_pause_reason="dispute", followup_paused_until=False)
         self.write(values)
         body = Markup("<p><strong>%s</strong> (%s)</p><p>%s</p><p>%s</p>") % (
-            type_label, name, reason_label, note or "",
+            type_label,
+            name,
+            reason_label,
+            note or "",
         )
         self.message_post(
             body=body,
@@ -414,7 +483,11 @@ class AccountMove(models.Model):
             attachments=attachments or [],
         )
         self._followup_notify_responsible(
-            self.env._("%(type)s from the customer: %(reason)s", type=type_label, reason=reason_label),
+            self.env._(
+                "%(type)s from the customer: %(reason)s",
+                type=type_label,
+                reason=reason_label,
+            ),
             body,
         )
         return True
@@ -425,7 +498,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         start = today
-        if self.followup_promise_date and self.followup_promise_date >= today and self.followup_promise_made_date:
+        if (
+            self.followup_promise_date
+            and self.followup_promise_date >= today
+            and self.followup_promise_made_date
+        ):
             start = self.followup_promise_made_date
         return start + timedelta(days=self.company_id.followup_max_promise_days)
 
@@ -436,30 +513,43 @@ class AccountMove(models.Model):
         a payment plan; recorded without lifting an accountant's pause."""
         self._followup_check_answerable()
         if self._followup_live_plans():
-            raise UserError(self.env._(
-                "This invoice is part of a payment plan: please pay the instalments as agreed, "
-                "or contact us to change the plan."
-            ))
+            raise UserError(
+                self.env._(
+                    "This invoice is part of a payment plan: please pay the instalments as agreed, "
+                    "or contact us to change the plan."
+                )
+            )
         today = fields.Date.context_today(self)
         limit = self._followup_promise_limit()
         if not date or date < today or date > limit:
-            raise UserError(self.env._(
-                "Please choose a date between today and %(limit)s.",
-                limit=fields.Date.to_string(limit),
-            ))
+            raise UserError(
+                self.env._(
+                    "Please choose a date between today and %(limit)s.",
+                    limit=fields.Date.to_string(limit),
+                )
+            )
         if amount is not None and not (
             math.isfinite(amount)
             and amount > 0
             and self.currency_id.compare_amounts(amount, self.amount_residual) <= 0
         ):
-            raise UserError(self.env._("The promised amount must be positive and at most the amount due."))
+            raise UserError(
+                self.env._(
+                    "The promised amount must be positive and at most the amount due."
+                )
+            )
         pending = self.followup_promise_date and self.followup_promise_date >= today
         values = {
             "followup_promise_date": date,
             "followup_promise_amount": amount or self.amount_residual,
-            "followup_promise_made_date": self.followup_promise_made_date if pending else today,
+            "followup_promise_made_date": self.followup_promise_made_date
+            if pending
+            else today,
         }
-        if self.followup_pause_reason in (False, "promise") and not self._followup_held_by_accountant():
+        if (
+            self.followup_pause_reason in (False, "promise")
+            and not self._followup_held_by_accountant()
+        ):
             values.update(followup_pause_reason="promise", followup_paused_until=date)
         self.write(values)
         body = self.env._(
@@ -469,7 +559,9 @@ class AccountMove(models.Model):
             date=fields.Date.to_string(date),
         )
         self._message_log(body=body)
-        self._followup_notify_responsible(self.env._("Promise to pay from the customer"), body)
+        self._followup_notify_responsible(
+            self.env._("Promise to pay from the customer"), body
+        )
         return True
 
     def action_followup_resolve_request(self):
@@ -479,5 +571,9 @@ class AccountMove(models.Model):
             if move.followup_pause_reason == "dispute":
                 values.update(followup_pause_reason=False, followup_paused_until=False)
             move.write(values)
-            move._message_log(body=self.env._("Customer request resolved by %(user)s.", user=self.env.user.name))
+            move._message_log(
+                body=self.env._(
+                    "Customer request resolved by %(user)s.", user=self.env.user.name
+                )
+            )
         return True

@@ -27,6 +27,7 @@ row locks of invoice.payment.plan._check_one_live_plan, the atomic counter of
 portal answers (invoice.followup.portal.mixin._followup_count_answer) and the
 worklist's SQL view.
 """
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.mail import is_html_empty
@@ -43,26 +44,33 @@ class InvoiceFollowupBulk(models.AbstractModel):
         missing = moves.filtered(lambda m: not m.access_token)
         if missing:
             missing.flush_recordset(["access_token"])
-            self.env.execute_query(SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
-                tuple(missing.ids),
-            ))
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                    tuple(missing.ids),
+                )
+            )
             missing.invalidate_recordset(["access_token"])
 
     @api.model
     def _ensure_statement_tokens(self, partners):
         """Give the customers that have none their statement token
         (res.partner._followup_new_access_token), in one UPDATE."""
-        missing = partners.commercial_partner_id.sudo().filtered(lambda p: not p.followup_access_token)
+        missing = partners.commercial_partner_id.sudo().filtered(
+            lambda p: not p.followup_access_token
+        )
         if missing:
             missing.flush_recordset(["followup_access_token"])
             tokens = [missing._followup_new_access_token() for _partner in missing]
-            self.env.execute_query(SQL(
-                """UPDATE res_partner p SET followup_access_token = t.token
+            self.env.execute_query(
+                SQL(
+                    """UPDATE res_partner p SET followup_access_token = t.token
                      FROM unnest(%s::int[], %s::text[]) AS t(id, token)
                     WHERE p.id = t.id AND p.followup_access_token IS NULL""",
-                missing.ids, tokens,
-            ))
+                    missing.ids,
+                    tokens,
+                )
+            )
             missing.invalidate_recordset(["followup_access_token"])
 
     @api.model
@@ -75,13 +83,24 @@ class InvoiceFollowupBulk(models.AbstractModel):
         says what the step did (it is the customer's trace of the step)."""
         rendered = template._generate_template(
             steps.ids,
-            ("subject", "body_html", "email_from", "email_to", "email_cc", "partner_to",
-             "reply_to", "mail_server_id", "scheduled_date"),
+            (
+                "subject",
+                "body_html",
+                "email_from",
+                "email_to",
+                "email_cc",
+                "partner_to",
+                "reply_to",
+                "mail_server_id",
+                "scheduled_date",
+            ),
             find_or_create_partners=True,
         )
         langs = template._render_lang(steps.ids)
         author = self.env.user.partner_id
-        reply_tos = steps.partner_id._notify_get_reply_to(default=author.email_formatted)
+        reply_tos = steps.partner_id._notify_get_reply_to(
+            default=author.email_formatted
+        )
         comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         layout = template.email_layout_xmlid
         Partner = self.env["res.partner"]
@@ -89,55 +108,80 @@ class InvoiceFollowupBulk(models.AbstractModel):
         for step in steps:
             values = rendered[step.id]
             lang = langs.get(step.id) or self.env.lang
-            recipients = Partner.browse(values.get("partner_ids") or step.recipient_id.ids)
-            if recipients != step.recipient_id:  # the template adds or changes recipients
-                step._followup_set({"email_info": ", ".join(recipients.mapped("email_formatted"))})
-            attachments = step._followup_invoice_attachments() if step.stage_id.attach_invoices else []
+            recipients = Partner.browse(
+                values.get("partner_ids") or step.recipient_id.ids
+            )
+            if (
+                recipients != step.recipient_id
+            ):  # the template adds or changes recipients
+                step._followup_set(
+                    {"email_info": ", ".join(recipients.mapped("email_formatted"))}
+                )
+            attachments = (
+                step._followup_invoice_attachments()
+                if step.stage_id.attach_invoices
+                else []
+            )
             body = values.get("body_html") or ""
-            mail_values.append({
-                # the message in the customer's chatter: what the step did (the
-                # whole mail would cost the sanitizer more than all the rest)
-                "model": "res.partner",
-                "res_id": step.partner_id.id,
-                "record_name": step.partner_id.display_name,
-                "message_type": "comment",
-                "subtype_id": comment,
-                "author_id": author.id,
-                "email_from": values.get("email_from") or author.email_formatted,
-                "reply_to": values.get("reply_to") or reply_tos[step.partner_id.id],
-                "subject": values.get("subject"),
-                "body": step._followup_chatter_html(),
-                "partner_ids": [fields.Command.set(recipients.ids)],
-                **({"attachment_ids": [fields.Command.set([a.id for a in attachments])]} if attachments else {}),
-                # the mail, with a one-line summary as its preview text
-                "body_html": self._render_email_layout(
-                    step, layout, body, step.with_context(lang=lang)._followup_email_summary(), lang
-                ),
-                "recipient_ids": [fields.Command.set(recipients.ids)],
-                "email_cc": values.get("email_cc"),
-                "mail_server_id": values.get("mail_server_id"),
-                "scheduled_date": values.get("scheduled_date"),
-                "auto_delete": template.auto_delete,
-                "is_notification": True,
-                "state": "outgoing",
-            })
+            mail_values.append(
+                {
+                    # the message in the customer's chatter: what the step did (the
+                    # whole mail would cost the sanitizer more than all the rest)
+                    "model": "res.partner",
+                    "res_id": step.partner_id.id,
+                    "record_name": step.partner_id.display_name,
+                    "message_type": "comment",
+                    "subtype_id": comment,
+                    "author_id": author.id,
+                    "email_from": values.get("email_from") or author.email_formatted,
+                    "reply_to": values.get("reply_to") or reply_tos[step.partner_id.id],
+                    "subject": values.get("subject"),
+                    "body": step._followup_chatter_html(),
+                    "partner_ids": [fields.Command.set(recipients.ids)],
+                    **(
+                        {
+                            "attachment_ids": [
+                                fields.Command.set([a.id for a in attachments])
+                            ]
+                        }
+                        if attachments
+                        else {}
+                    ),
+                    # the mail, with a one-line summary as its preview text
+                    "body_html": self._render_email_layout(
+                        step,
+                        layout,
+                        body,
+                        step.with_context(lang=lang)._followup_email_summary(),
+                        lang,
+                    ),
+                    "recipient_ids": [fields.Command.set(recipients.ids)],
+                    "email_cc": values.get("email_cc"),
+                    "mail_server_id": values.get("mail_server_id"),
+                    "scheduled_date": values.get("scheduled_date"),
+                    "auto_delete": template.auto_delete,
+                    "is_notification": True,
+                    "state": "outgoing",
+                }
+            )
         mails = self.env["mail.mail"].sudo().create(mail_values)
-        self.env["mail.notification"].sudo().create([
-            {
-                "author_id": author.id,
-                "mail_message_id": mail.mail_message_id.id,
-                "mail_mail_id": mail.id,
-                "res_partner_id": partner.id,
-                "notification_type": "email",
-                "notification_status": "ready",
-                "is_read": True,
-            }
-            for mail in mails
-            for partner in mail.recipient_ids
-        ])
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": author.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "mail_mail_id": mail.id,
+                    "res_partner_id": partner.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "is_read": True,
+                }
+                for mail in mails
+                for partner in mail.recipient_ids
+            ]
+        )
         for step, mail in zip(steps, mails, strict=True):
             step._followup_set({"mail_message_id": mail.mail_message_id.id})
-
 
     @api.model
     def _render_email_layout(self, step, layout, body, preview, lang):
@@ -146,26 +190,39 @@ class InvoiceFollowupBulk(models.AbstractModel):
         clients show next to the subject. The body's links are already absolute."""
         if not layout:
             return body
-        html = self.env["ir.qweb"].with_context(lang=lang)._render(layout, {
-            "message": self.env["mail.message"],
-            "followup_body": body,
-            "followup_preview": preview,
-            "subtype": self.env["mail.message.subtype"].sudo(),
-            "model_description": self._step_model_description(lang),
-            "record": step,
-            "record_name": False,
-            "subtitles": False,
-            "company": step.company_id,
-            "email_add_signature": False,
-            "signature": "",
-            "website_url": "",
-            "lang": lang,
-            "is_html_empty": is_html_empty,
-        }, minimal_qcontext=True, raise_if_not_found=False)
+        html = (
+            self.env["ir.qweb"]
+            .with_context(lang=lang)
+            ._render(
+                layout,
+                {
+                    "message": self.env["mail.message"],
+                    "followup_body": body,
+                    "followup_preview": preview,
+                    "subtype": self.env["mail.message.subtype"].sudo(),
+                    "model_description": self._step_model_description(lang),
+                    "record": step,
+                    "record_name": False,
+                    "subtitles": False,
+                    "company": step.company_id,
+                    "email_add_signature": False,
+                    "signature": "",
+                    "website_url": "",
+                    "lang": lang,
+                    "is_html_empty": is_html_empty,
+                },
+                minimal_qcontext=True,
+                raise_if_not_found=False,
+            )
+        )
         return html or body
 
     @api.model
     @tools.ormcache("lang")
     def _step_model_description(self, lang):
-        return self.env["ir.model"]._get("invoice.followup.log").with_context(lang=lang).display_name
-
+        return (
+            self.env["ir.model"]
+            ._get("invoice.followup.log")
+            .with_context(lang=lang)
+            .display_name
+        )

@@ -5,7 +5,13 @@ from odoo import api, fields, models
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import get_lang
 
-from ..tools.formatting import ageing_bucket, align, days_late, formatters, totals_per_currency
+from ..tools.formatting import (
+    ageing_bucket,
+    align,
+    days_late,
+    formatters,
+    totals_per_currency,
+)
 
 INVOICE_ACTIONS = ("confirm", "question", "paid", "promise")
 
@@ -26,48 +32,70 @@ class InvoiceFollowupDocument(models.AbstractModel):
         portal links (relative)."""
         format_date, format_amount = formatters(get_lang(self.env))
         lines = []
-        for move in moves.sorted(lambda m: (m.followup_date_due or m.invoice_date_due or today, m.id)):
+        for move in moves.sorted(
+            lambda m: (m.followup_date_due or m.invoice_date_due or today, m.id)
+        ):
             due = move.followup_date_due or move.invoice_date_due
-            lines.append({
-                "move": move,
-                "name": move.name,
-                "ref": move.ref,
-                "invoice_date": move.invoice_date,
-                "date_due": due,
-                "days_late": days_late(due, today),
-                "amount_total": move.amount_total,
-                "amount_residual": move.amount_residual,
-                "currency": move.currency_id,
-                "invoice_date_text": format_date(move.invoice_date),
-                "date_due_text": format_date(due),
-                "amount_residual_text": format_amount(move.amount_residual, move.currency_id),
-                "portal_url": move.get_portal_url(),
-                "pay_url": move.get_portal_url(anchor="portal_pay", query_string="&payment=True"),
-                "pdf_url": move.get_portal_url(report_type="pdf", download=True),
-            })
+            lines.append(
+                {
+                    "move": move,
+                    "name": move.name,
+                    "ref": move.ref,
+                    "invoice_date": move.invoice_date,
+                    "date_due": due,
+                    "days_late": days_late(due, today),
+                    "amount_total": move.amount_total,
+                    "amount_residual": move.amount_residual,
+                    "currency": move.currency_id,
+                    "invoice_date_text": format_date(move.invoice_date),
+                    "date_due_text": format_date(due),
+                    "amount_residual_text": format_amount(
+                        move.amount_residual, move.currency_id
+                    ),
+                    "portal_url": move.get_portal_url(),
+                    "pay_url": move.get_portal_url(
+                        anchor="portal_pay", query_string="&payment=True"
+                    ),
+                    "pdf_url": move.get_portal_url(report_type="pdf", download=True),
+                }
+            )
         return lines
 
     @api.model
     def _totals(self, moves):
         """[(currency, amount due)] over ``moves``, per currency."""
-        return totals_per_currency((move.currency_id, move.amount_residual) for move in moves)
+        return totals_per_currency(
+            (move.currency_id, move.amount_residual) for move in moves
+        )
 
     @api.model
     def _ageing(self, partner, companies, today):
         """Ageing of ALL the customer's open invoices in ``companies``, per
         company and currency, by open instalment (payment-term line):
         [{'currency', 'buckets': [not due, 1-30, 31-60, 61-90, over 90], 'total'}]."""
-        lines = self.env["account.move.line"].search([
-            ("move_id", "any", [
-                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-                *self.env["account.move"]._followup_open_domain(),
-            ]),
-            ("company_id", "in", companies.ids),
-            ("display_type", "=", "payment_term"),
-            ("reconciled", "=", False),
-        ])
+        lines = self.env["account.move.line"].search(
+            [
+                (
+                    "move_id",
+                    "any",
+                    [
+                        (
+                            "commercial_partner_id",
+                            "=",
+                            partner.commercial_partner_id.id,
+                        ),
+                        *self.env["account.move"]._followup_open_domain(),
+                    ],
+                ),
+                ("company_id", "in", companies.ids),
+                ("display_type", "=", "payment_term"),
+                ("reconciled", "=", False),
+            ]
+        )
         rows = {}
-        for line in lines.sorted(lambda line: (line.company_id.sequence, line.company_id.id)):
+        for line in lines.sorted(
+            lambda line: (line.company_id.sequence, line.company_id.id)
+        ):
             if line.currency_id.is_zero(line.amount_residual_currency):
                 continue
             days = (today - (line.date_maturity or line.date)).days
@@ -75,8 +103,10 @@ class InvoiceFollowupDocument(models.AbstractModel):
             buckets[ageing_bucket(days)] += line.amount_residual_currency
         return [
             {"currency": currency, "buckets": buckets, "total": sum(buckets)}
-            for (_company, currency), buckets in sorted(rows.items(), key=lambda item: (
-                item[0][0].sequence, item[0][0].id, item[0][1].name))
+            for (_company, currency), buckets in sorted(
+                rows.items(),
+                key=lambda item: (item[0][0].sequence, item[0][0].id, item[0][1].name),
+            )
         ]
 
     @api.model
@@ -84,19 +114,25 @@ class InvoiceFollowupDocument(models.AbstractModel):
         """{(commercial partner id, company id): unapplied credit notes and
         payments on the receivable} for ``partners`` (commercial partners) and
         their contacts, in one query."""
-        groups = self.env["account.move.line"].sudo()._read_group(
-            [
-                ("partner_id", "child_of", partners.ids),
-                ("company_id", "in", companies.ids),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-            ],
-            ["partner_id", "company_id"],
-            ["amount_residual:sum"],
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", partners.ids),
+                    ("company_id", "in", companies.ids),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", "<", 0),
+                ],
+                ["partner_id", "company_id"],
+                ["amount_residual:sum"],
+            )
         )
-        credits = dict.fromkeys(((p.id, c.id) for p in partners for c in companies), 0.0)
+        credits = dict.fromkeys(
+            ((p.id, c.id) for p in partners for c in companies), 0.0
+        )
         for partner, company, amount in groups:
             key = (partner.commercial_partner_id.id, company.id)
             credits[key] = credits.get(key, 0.0) - (amount or 0.0)
@@ -105,7 +141,9 @@ class InvoiceFollowupDocument(models.AbstractModel):
     @api.model
     def _qr_src(self, value, size=150):
         """A QR code of ``value`` as a data URI: no HTTP request from wkhtmltopdf."""
-        png = self.env["ir.actions.report"].barcode("QR", value, width=size, height=size)
+        png = self.env["ir.actions.report"].barcode(
+            "QR", value, width=size, height=size
+        )
         return image_data_uri(base64.b64encode(png))
 
     @api.model
@@ -113,7 +151,10 @@ class InvoiceFollowupDocument(models.AbstractModel):
         """Signed link for one invoice's answer in the portal: 'confirm'
         (receipt), 'question', 'paid' or 'promise'."""
         return "%s/my/followup/invoice/%s/%s?access_token=%s" % (
-            move.get_base_url(), move.id, action, move._portal_ensure_token(),
+            move.get_base_url(),
+            move.id,
+            action,
+            move._portal_ensure_token(),
         )
 
     @api.model
@@ -132,7 +173,10 @@ class InvoiceFollowupDocument(models.AbstractModel):
         lines = self._lines(step.move_ids, step.date)
         for line in lines:
             line["url"] = base_url + line["portal_url"]
-            line["action_urls"] = {action: self._invoice_action_url(line["move"], action) for action in INVOICE_ACTIONS}
+            line["action_urls"] = {
+                action: self._invoice_action_url(line["move"], action)
+                for action in INVOICE_ACTIONS
+            }
         return lines
 
     @api.model
@@ -165,7 +209,9 @@ class InvoiceFollowupDocument(models.AbstractModel):
             "date": today,
             "lines": document._lines(moves, today),
             "totals": self._totals(moves),
-            "credit": step.amount_credit if step else self._open_credits(partner, company)[partner.id, company.id],
+            "credit": step.amount_credit
+            if step
+            else self._open_credits(partner, company)[partner.id, company.id],
             "credit_currency": company.currency_id,
             "ageing": self._ageing(partner, company, today),
             "statement_url": partner._followup_get_statement_url(),
@@ -188,7 +234,9 @@ class InvoiceFollowupDocument(models.AbstractModel):
             "overdue_lines": overdue,
             "upcoming_lines": [line for line in lines if not line["days_late"]],
             "totals": self._totals(moves),
-            "overdue_totals": totals_per_currency((line["currency"], line["amount_residual"]) for line in overdue),
+            "overdue_totals": totals_per_currency(
+                (line["currency"], line["amount_residual"]) for line in overdue
+            ),
             "ageing": self._ageing(partner, moves.company_id, today),
             "recipient": partner._followup_get_recipient(),
             "languages": self.env["res.lang"].get_installed(),

@@ -6,15 +6,14 @@ its traces in the chatters, the values its templates read (from the builder,
 invoice.followup.document) and its actions. Over 400 lines because the four
 channels live with the record whose outcome they write; creating and running
 steps is models/invoice_followup_run.py, mail queueing models/invoice_followup_bulk.py."""
+
 import logging
 from collections import defaultdict
 
 from markupsafe import Markup
 
-
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
-
 
 from ..tools.formatting import align, sms_amounts
 from ..tools.sms_segments import sms_segments
@@ -48,13 +47,21 @@ class InvoiceFollowupLog(models.Model):
         "res.partner", string="Customer", required=True, index=True, readonly=True
     )
     recipient_id = fields.Many2one(
-        "res.partner", string="Recipient", readonly=True,
+        "res.partner",
+        string="Recipient",
+        readonly=True,
         help="Contact the reminder was addressed to.",
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     stage_id = fields.Many2one(
-        "invoice.followup.stage", string="Stage", readonly=True, check_company=True, index=True
+        "invoice.followup.stage",
+        string="Stage",
+        readonly=True,
+        check_company=True,
+        index=True,
     )
     move_ids = fields.Many2many(
         "account.move",
@@ -64,11 +71,15 @@ class InvoiceFollowupLog(models.Model):
         string="Invoices",
         readonly=True,
     )
-    date = fields.Date(default=fields.Date.context_today, required=True, index=True, readonly=True)
+    date = fields.Date(
+        default=fields.Date.context_today, required=True, index=True, readonly=True
+    )
     run_by = fields.Selection(
         [("cron", "Daily run"), ("user", "User")], default="user", readonly=True
     )
-    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", default=lambda self: self.env.user, readonly=True
+    )
     state = fields.Selection(
         [("done", "Done"), ("failed", "Failed"), ("skipped", "Skipped")],
         default="done",
@@ -77,10 +88,12 @@ class InvoiceFollowupLog(models.Model):
     )
     error = fields.Text(readonly=True)
     amount_due = fields.Monetary(
-        readonly=True, help="Amount due on the listed invoices then, in company currency."
+        readonly=True,
+        help="Amount due on the listed invoices then, in company currency.",
     )
     amount_credit = fields.Monetary(
-        "Open Credits", readonly=True,
+        "Open Credits",
+        readonly=True,
         help="Credit notes and payments of the customer not yet applied to an invoice.",
     )
     email_state = fields.Selection(CHANNEL_STATES, "Email", readonly=True)
@@ -93,13 +106,16 @@ class InvoiceFollowupLog(models.Model):
     letter_info = fields.Char("Letter Details", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True)
     receipt_date = fields.Datetime(
-        "Receipt Confirmed On", readonly=True,
+        "Receipt Confirmed On",
+        readonly=True,
         help="When the customer confirmed, from this step's link, that the invoice arrived.",
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
     is_day_step = fields.Boolean(
-        "Step of the Day", readonly=True, copy=False,
+        "Step of the Day",
+        readonly=True,
+        copy=False,
         help="This step is the customer's follow-up step of its day in its company: PostgreSQL "
         "allows one, so that two runs at once or a run after a crash never send a second one. "
         "Failed attempts and previews are not.",
@@ -108,10 +124,13 @@ class InvoiceFollowupLog(models.Model):
     def init(self):
         # one step per customer, company and day, whoever runs it (cron workers,
         # servers, an accountant's "Send now"): guarded by PostgreSQL itself
-        self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, company_id, date) WHERE is_day_step",
-            SQL.identifier(DAY_STEP_INDEX), SQL.identifier(self._table),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, company_id, date) WHERE is_day_step",
+                SQL.identifier(DAY_STEP_INDEX),
+                SQL.identifier(self._table),
+            )
+        )
 
     @api.depends("partner_id", "stage_id", "date")
     def _compute_display_name(self):
@@ -131,12 +150,19 @@ class InvoiceFollowupLog(models.Model):
         preferences, record each outcome and leave a trace in the chatters.
         Each channel works on all the steps at once."""
         covered = self.filtered(
-            lambda step: step.currency_id.compare_amounts(step.amount_due, step.amount_credit) <= 0
+            lambda step: step.currency_id.compare_amounts(
+                step.amount_due, step.amount_credit
+            )
+            <= 0
         )
-        covered._followup_set({
-            "state": "skipped",
-            "error": self.env._("The customer's open credits cover the amount due."),
-        })
+        covered._followup_set(
+            {
+                "state": "skipped",
+                "error": self.env._(
+                    "The customer's open credits cover the amount due."
+                ),
+            }
+        )
         todo = self - covered
         # the mail, SMS and letter link the invoices and the statement
         Bulk = self.env["invoice.followup.bulk"]
@@ -153,13 +179,23 @@ class InvoiceFollowupLog(models.Model):
                 if step.partner_id.followup_use_letter:
                     step._execute_letter()
                 else:
-                    step._followup_set({
-                        "letter_state": "skipped",
-                        "letter_info": self.env._("The customer does not want letters."),
-                    })
-            elif (stage.send_email or stage.send_sms) and not reached and step.company_id.followup_letter_fallback:
+                    step._followup_set(
+                        {
+                            "letter_state": "skipped",
+                            "letter_info": self.env._(
+                                "The customer does not want letters."
+                            ),
+                        }
+                    )
+            elif (
+                (stage.send_email or stage.send_sms)
+                and not reached
+                and step.company_id.followup_letter_fallback
+            ):
                 step._execute_letter(fallback=True)
-        todo.filtered(lambda step: step.stage_id.create_activity or step.stage_id.escalate)._execute_activity()
+        todo.filtered(
+            lambda step: step.stage_id.create_activity or step.stage_id.escalate
+        )._execute_activity()
         for template, steps in emails.items():
             self.env["invoice.followup.bulk"]._queue_mails(steps, template)
         self._log_in_chatters()
@@ -175,14 +211,34 @@ class InvoiceFollowupLog(models.Model):
         for step in self:
             template = step.stage_id.mail_template_id
             if not step.partner_id.followup_use_email:
-                step._followup_set({"email_state": "skipped", "email_info": self.env._("The customer opted out of emails.")})
+                step._followup_set(
+                    {
+                        "email_state": "skipped",
+                        "email_info": self.env._("The customer opted out of emails."),
+                    }
+                )
             elif not template:
-                step._followup_set({"email_state": "skipped", "email_info": self.env._("The stage has no email template.")})
+                step._followup_set(
+                    {
+                        "email_state": "skipped",
+                        "email_info": self.env._("The stage has no email template."),
+                    }
+                )
             elif not step.recipient_id.email:
-                step._followup_set({"email_state": "skipped", "email_info": self.env._("No email address.")})
+                step._followup_set(
+                    {
+                        "email_state": "skipped",
+                        "email_info": self.env._("No email address."),
+                    }
+                )
             else:
                 # queued at the end of the step, in this transaction
-                step._followup_set({"email_state": "sent", "email_info": step.recipient_id.email_formatted})
+                step._followup_set(
+                    {
+                        "email_state": "sent",
+                        "email_info": step.recipient_id.email_formatted,
+                    }
+                )
                 by_template[template] |= step
         return by_template
 
@@ -191,7 +247,9 @@ class InvoiceFollowupLog(models.Model):
         context's language."""
         self.ensure_one()
         return self.env._(
-            "%(count)s invoice(s), %(amount)s due", count=len(self.move_ids), amount=self._get_followup_sms_amount()
+            "%(count)s invoice(s), %(amount)s due",
+            count=len(self.move_ids),
+            amount=self._get_followup_sms_amount(),
         )
 
     def _followup_invoice_attachments(self):
@@ -201,16 +259,20 @@ class InvoiceFollowupLog(models.Model):
             if move.invoice_pdf_report_id:
                 attachments |= move.invoice_pdf_report_id
                 continue
-            pdf, _type = self.env["ir.actions.report"].with_context(
-                force_report_rendering=True
-            )._render_qweb_pdf("account.account_invoices", move.ids)
-            attachments |= self.env["ir.attachment"].create({
-                "name": f"{move._get_move_display_name().replace('/', '_')}.pdf",
-                "raw": pdf,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            })
+            pdf, _type = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf("account.account_invoices", move.ids)
+            )
+            attachments |= self.env["ir.attachment"].create(
+                {
+                    "name": f"{move._get_move_display_name().replace('/', '_')}.pdf",
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
         return attachments
 
     def _sms_get_recipients_info(self, force_field=False, partner_fallback=True):
@@ -219,7 +281,9 @@ class InvoiceFollowupLog(models.Model):
         result = {}
         for step in self:
             recipient, partner = step.recipient_id, step.partner_id
-            number = recipient.mobile or recipient.phone or partner.mobile or partner.phone
+            number = (
+                recipient.mobile or recipient.phone or partner.mobile or partner.phone
+            )
             result[step.id] = {
                 "partner": recipient,
                 "number": number,
@@ -234,37 +298,81 @@ class InvoiceFollowupLog(models.Model):
         by_template = defaultdict(lambda: self.browse())
         for step in self:
             template = step.stage_id.sms_template_id
-            number, sanitized = numbers[step.id]["number"], numbers[step.id]["sanitized"]
+            number, sanitized = (
+                numbers[step.id]["number"],
+                numbers[step.id]["sanitized"],
+            )
             if not step.partner_id.followup_use_sms:
-                step._followup_set({"sms_state": "skipped", "sms_info": self.env._("The customer opted out of SMS.")})
+                step._followup_set(
+                    {
+                        "sms_state": "skipped",
+                        "sms_info": self.env._("The customer opted out of SMS."),
+                    }
+                )
             elif not template:
-                step._followup_set({"sms_state": "skipped", "sms_info": self.env._("The stage has no SMS template.")})
+                step._followup_set(
+                    {
+                        "sms_state": "skipped",
+                        "sms_info": self.env._("The stage has no SMS template."),
+                    }
+                )
             elif not number:
-                step._followup_set({"sms_state": "skipped", "sms_info": self.env._("No mobile number.")})
+                step._followup_set(
+                    {
+                        "sms_state": "skipped",
+                        "sms_info": self.env._("No mobile number."),
+                    }
+                )
             elif not sanitized:
-                step._followup_set({
-                    "sms_state": "skipped",
-                    "sms_info": self.env._("Invalid phone number: %(number)s", number=number),
-                })
+                step._followup_set(
+                    {
+                        "sms_state": "skipped",
+                        "sms_info": self.env._(
+                            "Invalid phone number: %(number)s", number=number
+                        ),
+                    }
+                )
             else:
                 by_template[template] |= step
         for template, steps in by_template.items():
             # Odoo's mass SMS: rendered in each customer's language, queued, and
             # logged in each step's chatter, in one go
-            sms_all = steps._message_sms_schedule_mass(template=template, mass_keep_log=True)
-            messages = self.env["mail.message"].search([
-                ("model", "=", self._name), ("res_id", "in", steps.ids), ("message_type", "=", "sms"),
-            ]).grouped("res_id")
-            failures = dict(self.env["sms.sms"]._fields["failure_type"]._description_selection(self.env))
+            sms_all = steps._message_sms_schedule_mass(
+                template=template, mass_keep_log=True
+            )
+            messages = (
+                self.env["mail.message"]
+                .search(
+                    [
+                        ("model", "=", self._name),
+                        ("res_id", "in", steps.ids),
+                        ("message_type", "=", "sms"),
+                    ]
+                )
+                .grouped("res_id")
+            )
+            failures = dict(
+                self.env["sms.sms"]
+                ._fields["failure_type"]
+                ._description_selection(self.env)
+            )
             for step, sms in zip(steps, sms_all, strict=True):
                 if sms.state == "outgoing":
                     values = {"sms_state": "sent", "sms_info": sms.number}
                 elif sms.failure_type in SMS_REFUSED:
                     # the customer asked for no SMS at this number: not a failure
-                    values = {"sms_state": "skipped", "sms_info": failures.get(sms.failure_type)}
+                    values = {
+                        "sms_state": "skipped",
+                        "sms_info": failures.get(sms.failure_type),
+                    }
                 else:
-                    values = {"sms_state": "failed", "sms_info": failures.get(sms.failure_type) or sms.failure_type}
-                values["sms_message_id"] = messages.get(step.id, self.env["mail.message"])[-1:].id
+                    values = {
+                        "sms_state": "failed",
+                        "sms_info": failures.get(sms.failure_type) or sms.failure_type,
+                    }
+                values["sms_message_id"] = messages.get(
+                    step.id, self.env["mail.message"]
+                )[-1:].id
                 step._followup_set(values)
 
     def _execute_letter(self, fallback=False):
@@ -273,24 +381,35 @@ class InvoiceFollowupLog(models.Model):
         except Exception as error:  # noqa: BLE001 - the other channels still count
             self.write({"letter_state": "failed", "letter_info": str(error)})
             return
-        self.write({
-            "letter_state": "to_print",
-            "letter_info": self.env._("No email or SMS reached the customer: letter instead.")
-            if fallback else False,
-        })
+        self.write(
+            {
+                "letter_state": "to_print",
+                "letter_info": self.env._(
+                    "No email or SMS reached the customer: letter instead."
+                )
+                if fallback
+                else False,
+            }
+        )
 
     def _render_letter(self):
         report = self.env.ref("invoice_followup.action_report_followup_letter")
-        pdf, _type = self.env["ir.actions.report"].with_context(
-            force_report_rendering=True
-        )._render_qweb_pdf(report, self.ids)
-        self.letter_attachment_id = self.env["ir.attachment"].create({
-            "name": self.env._("Follow-up letter %(name)s.pdf", name=self.partner_id.display_name),
-            "raw": pdf,
-            "res_model": self._name,
-            "res_id": self.id,
-            "mimetype": "application/pdf",
-        })
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, self.ids)
+        )
+        self.letter_attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": self.env._(
+                    "Follow-up letter %(name)s.pdf", name=self.partner_id.display_name
+                ),
+                "raw": pdf,
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf",
+            }
+        )
 
     def _execute_activity(self):
         """One activity per step on the customer, for the stage's user, else the
@@ -307,34 +426,60 @@ class InvoiceFollowupLog(models.Model):
             partner = step.partner_id.with_company(step.company_id)
             user = self.env["res.users"]
             if stage.escalate:
-                user = stage.escalation_user_id or step.company_id.followup_escalation_user_id
+                user = (
+                    stage.escalation_user_id
+                    or step.company_id.followup_escalation_user_id
+                )
                 if user:
                     # part of the step the user may run, even without the right to edit contacts
                     partner.sudo().followup_responsible_id = user
             if not user:
-                user = stage.activity_user_id if stage.activity_user_mode == "specific" else step._get_followup_responsible()
+                user = (
+                    stage.activity_user_id
+                    if stage.activity_user_mode == "specific"
+                    else step._get_followup_responsible()
+                )
             activity_type = stage.activity_type_id or todo
             if not user:
-                step._followup_set({
-                    "activity_state": "skipped",
-                    "activity_info": self.env._("Nobody is responsible for this customer's follow-up."),
-                })
-            elif activity_type.category == "phonecall" and not partner.followup_use_phone:
-                step._followup_set({"activity_state": "skipped", "activity_info": self.env._("The customer does not want calls.")})
+                step._followup_set(
+                    {
+                        "activity_state": "skipped",
+                        "activity_info": self.env._(
+                            "Nobody is responsible for this customer's follow-up."
+                        ),
+                    }
+                )
+            elif (
+                activity_type.category == "phonecall" and not partner.followup_use_phone
+            ):
+                step._followup_set(
+                    {
+                        "activity_state": "skipped",
+                        "activity_info": self.env._(
+                            "The customer does not want calls."
+                        ),
+                    }
+                )
             else:
-                to_create[bool(stage.escalate)].append({
-                    "res_model_id": partner_model,
-                    "res_id": partner.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": stage.activity_summary or stage.name,
-                    "note": stage.activity_note or step._followup_summary_html(),
-                    "user_id": user.id,
-                    "date_deadline": today,
-                })
-                step._followup_set({"activity_state": "sent", "activity_info": user.name})
+                to_create[bool(stage.escalate)].append(
+                    {
+                        "res_model_id": partner_model,
+                        "res_id": partner.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": stage.activity_summary or stage.name,
+                        "note": stage.activity_note or step._followup_summary_html(),
+                        "user_id": user.id,
+                        "date_deadline": today,
+                    }
+                )
+                step._followup_set(
+                    {"activity_state": "sent", "activity_info": user.name}
+                )
         Activity = self.env["mail.activity"].sudo()
         if to_create[False]:
-            Activity.with_context(mail_activity_quick_update=True).create(to_create[False])
+            Activity.with_context(mail_activity_quick_update=True).create(
+                to_create[False]
+            )
         if to_create[True]:
             Activity.create(to_create[True])
 
@@ -347,7 +492,12 @@ class InvoiceFollowupLog(models.Model):
         """((channel label, state field, info field, {state: label}), ...) in the
         context's language; looked up once, not for every step."""
         return tuple(
-            (label, state_field, info_field, dict(self._fields[state_field]._description_selection(self.env)))
+            (
+                label,
+                state_field,
+                info_field,
+                dict(self._fields[state_field]._description_selection(self.env)),
+            )
             for label, state_field, info_field in (
                 (self.env._("Email"), "email_state", "email_info"),
                 (self.env._("SMS"), "sms_state", "sms_info"),
@@ -387,7 +537,9 @@ class InvoiceFollowupLog(models.Model):
         """What the step did, with a link to it: its trace in the customer's chatter."""
         self.ensure_one()
         link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
-            self._name, self.id, self.env._("Open the follow-up step")
+            self._name,
+            self.id,
+            self.env._("Open the follow-up step"),
         )
         return self._followup_summary_html() + Markup("<p>%s</p>") % link
 
@@ -401,12 +553,18 @@ class InvoiceFollowupLog(models.Model):
             if not step.mail_message_id:
                 partner_bodies[step.partner_id.id] = step._followup_chatter_html()
             if step.company_id.followup_invoice_notes:
-                line = Markup("<p>%s</p>") % "; ".join([step._followup_title()] + step._followup_channel_summary())
+                line = Markup("<p>%s</p>") % "; ".join(
+                    [step._followup_title()] + step._followup_channel_summary()
+                )
                 move_bodies.update(dict.fromkeys(step.move_ids.ids, line))
         if partner_bodies:
-            self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(partner_bodies)
+            self.env["res.partner"].browse(list(partner_bodies))._message_log_batch(
+                partner_bodies
+            )
         if move_bodies:
-            self.env["account.move"].browse(list(move_bodies))._message_log_batch(move_bodies)
+            self.env["account.move"].browse(list(move_bodies))._message_log_batch(
+                move_bodies
+            )
 
     # ------------------------------------------------------------------
     # The templates' values (mail, SMS): ``object._get_followup_*()`` in the
@@ -430,7 +588,7 @@ class InvoiceFollowupLog(models.Model):
         return self.partner_id._followup_get_responsible(self.company_id)
 
     def _get_followup_salutation(self):
-        """"Dear <name>," in the rendering language (word order left to translators)."""
+        """ "Dear <name>," in the rendering language (word order left to translators)."""
         self.ensure_one()
         name = self.recipient_id.name or self.partner_id.name or ""
         return self.env._("Dear %(name)s,", name=name)
@@ -453,7 +611,9 @@ class InvoiceFollowupLog(models.Model):
         """Where "Pay now" leads: the invoice's portal page, for several
         invoices the statement (absolute)."""
         self.ensure_one()
-        return self.env["invoice.followup.document"]._pay_url(self.partner_id, move or self.move_ids)
+        return self.env["invoice.followup.document"]._pay_url(
+            self.partner_id, move or self.move_ids
+        )
 
     def _get_followup_statement_url(self):
         """The customer's statement in the portal (signed link, absolute)."""
@@ -486,7 +646,11 @@ class InvoiceFollowupLog(models.Model):
         language): {'encoding', 'length', 'segments', 'per_segment', 'remaining'}."""
         self.ensure_one()
         template = template or self.stage_id.sms_template_id
-        body = template._render_field("body", self.ids, compute_lang=True)[self.id] if template else ""
+        body = (
+            template._render_field("body", self.ids, compute_lang=True)[self.id]
+            if template
+            else ""
+        )
         return sms_segments(body)
 
     # ------------------------------------------------------------------
@@ -510,14 +674,22 @@ class InvoiceFollowupLog(models.Model):
         )
         action["domain"] = [("id", "in", self.ids)]
         if len(self) == 1:
-            action.update({"view_mode": "form", "views": [(False, "form")], "res_id": self.id})
+            action.update(
+                {"view_mode": "form", "views": [(False, "form")], "res_id": self.id}
+            )
         return action
 
     def action_print_letters(self):
         """Print the selected letters as one PDF and mark them printed."""
-        letters = self.filtered(lambda step: step.letter_state in ("to_print", "printed"))
-        letters.filtered(lambda step: step.letter_state == "to_print").letter_state = "printed"
-        return self.env.ref("invoice_followup.action_report_followup_letter").report_action(letters)
+        letters = self.filtered(
+            lambda step: step.letter_state in ("to_print", "printed")
+        )
+        letters.filtered(
+            lambda step: step.letter_state == "to_print"
+        ).letter_state = "printed"
+        return self.env.ref(
+            "invoice_followup.action_report_followup_letter"
+        ).report_action(letters)
 
     def action_open_letter(self):
         self.ensure_one()

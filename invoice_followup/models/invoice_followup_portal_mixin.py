@@ -14,9 +14,13 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
     _name = "invoice.followup.portal.mixin"
     _description = "Follow-up: customer answers of the day"
 
-    followup_answer_date = fields.Date("Last Customer Answer", copy=False, readonly=True)
+    followup_answer_date = fields.Date(
+        "Last Customer Answer", copy=False, readonly=True
+    )
     followup_answer_count = fields.Integer(
-        "Customer Answers That Day", copy=False, readonly=True,
+        "Customer Answers That Day",
+        copy=False,
+        readonly=True,
         help="Answers sent through the portal on the day of the last answer.",
     )
 
@@ -26,23 +30,33 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
         invoice_followup.portal_answers_per_day) is passed. One UPDATE, so two
         requests at once are both counted."""
         self.ensure_one()
-        limit = int(self.env["ir.config_parameter"].sudo().get_param(
-            "invoice_followup.portal_answers_per_day", DEFAULT_ANSWERS_PER_DAY
-        ))
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(
+                "invoice_followup.portal_answers_per_day", DEFAULT_ANSWERS_PER_DAY
+            )
+        )
         today = fields.Date.context_today(self)
         self.flush_recordset(["followup_answer_date", "followup_answer_count"])
-        [(count,)] = self.env.execute_query(SQL(
-            """UPDATE %(table)s
+        [(count,)] = self.env.execute_query(
+            SQL(
+                """UPDATE %(table)s
                   SET followup_answer_count = CASE WHEN followup_answer_date = %(today)s
                                                    THEN COALESCE(followup_answer_count, 0) + 1 ELSE 1 END,
                       followup_answer_date = %(today)s
                 WHERE id = %(id)s
             RETURNING followup_answer_count""",
-            table=SQL.identifier(self._table), today=today, id=self.id,
-        ))
+                table=SQL.identifier(self._table),
+                today=today,
+                id=self.id,
+            )
+        )
         self.invalidate_recordset(["followup_answer_date", "followup_answer_count"])
         if count > limit:
-            raise UserError(self.env._(
-                "You sent us many answers today: please try again tomorrow, or contact us directly."
-            ))
+            raise UserError(
+                self.env._(
+                    "You sent us many answers today: please try again tomorrow, or contact us directly."
+                )
+            )
         return count

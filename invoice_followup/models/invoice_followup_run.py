@@ -49,19 +49,29 @@ class InvoiceFollowupRun(models.AbstractModel):
         self._release_pauses()
         work = self._due_work()
         partners = list(work)
-        batches = [partners[i:i + batch_size] for i in range(0, len(partners), batch_size)]
-        Move = self.env["account.move"].sudo()  # the daily run acts for every company, as the system
+        batches = [
+            partners[i : i + batch_size] for i in range(0, len(partners), batch_size)
+        ]
+        Move = self.env[
+            "account.move"
+        ].sudo()  # the daily run acts for every company, as the system
         for batch in batches[:1] if in_cron else batches:
-            moves = Move.browse([move_id for partner_id in batch for move_id in work[partner_id]])
+            moves = Move.browse(
+                [move_id for partner_id in batch for move_id in work[partner_id]]
+            )
             for company, company_moves in moves.grouped("company_id").items():
-                self.with_company(company)._run(company_moves.with_company(company), run_by="cron")
+                self.with_company(company)._run(
+                    company_moves.with_company(company), run_by="cron"
+                )
             if in_cron:
                 # what is still due: a customer this batch had to leave to another
                 # run (held past the wait) comes back in a later call
                 self.env.flush_all()
                 still_due = self._due_work()
                 done = len(set(batch) - set(still_due))
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(still_due))
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=len(still_due)
+                )
                 return done
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()
@@ -72,7 +82,11 @@ class InvoiceFollowupRun(models.AbstractModel):
     @api.model
     def _batch_size(self):
         """Customers per batch (Settings, system parameter invoice_followup.batch_size)."""
-        value = self.env["ir.config_parameter"].sudo().get_param("invoice_followup.batch_size", "500")
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("invoice_followup.batch_size", "500")
+        )
         return int(value) if str(value).isdigit() and int(value) > 0 else 500
 
     @api.model
@@ -81,12 +95,20 @@ class InvoiceFollowupRun(models.AbstractModel):
         unkept promise is recorded on the invoice and the customer. Returns the
         invoices released."""
         today = fields.Date.context_today(self)
-        expired = self.env["account.move"].sudo().search([
-            ("followup_pause_reason", "!=", False),
-            ("followup_paused_until", "!=", False),
-            ("followup_paused_until", "<", today),
-        ])
-        broken = expired.filtered(lambda m: m.followup_pause_reason == "promise" and m._followup_is_open())
+        expired = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("followup_pause_reason", "!=", False),
+                    ("followup_paused_until", "!=", False),
+                    ("followup_paused_until", "<", today),
+                ]
+            )
+        )
+        broken = expired.filtered(
+            lambda m: m.followup_pause_reason == "promise" and m._followup_is_open()
+        )
         expired.write({"followup_pause_reason": False, "followup_paused_until": False})
         if broken:
             broken._followup_record_broken_promise()
@@ -99,18 +121,31 @@ class InvoiceFollowupRun(models.AbstractModel):
         stored schedule that today's date made stale is refreshed first."""
         today = fields.Date.context_today(self)
         Move = self.env["account.move"].sudo()
-        companies = self.env["res.company"].sudo().search([("followup_auto", "=", True)])
-        companies = companies.filtered(lambda c: today.weekday() in c._followup_sending_weekdays())
+        companies = (
+            self.env["res.company"].sudo().search([("followup_auto", "=", True)])
+        )
+        companies = companies.filtered(
+            lambda c: today.weekday() in c._followup_sending_weekdays()
+        )
         # where the run works today, manual stages that fell due become actions
         # for the worklist (the run moves the other due invoices on itself);
         # elsewhere, due invoices show the stage a run would send today
-        self._refresh_schedule(Move.search([
-            ("followup_next_date", "<=", today),
-            "|",
-            "&", ("company_id", "in", companies.ids), "&",
-            ("followup_state", "=", "planned"), ("followup_next_stage_id.auto_execute", "=", False),
-            "&", ("company_id", "not in", companies.ids), ("followup_state", "in", ("planned", "action_needed")),
-        ]))
+        self._refresh_schedule(
+            Move.search(
+                [
+                    ("followup_next_date", "<=", today),
+                    "|",
+                    "&",
+                    ("company_id", "in", companies.ids),
+                    "&",
+                    ("followup_state", "=", "planned"),
+                    ("followup_next_stage_id.auto_execute", "=", False),
+                    "&",
+                    ("company_id", "not in", companies.ids),
+                    ("followup_state", "in", ("planned", "action_needed")),
+                ]
+            )
+        )
         if not companies:
             return {}
         domain = [
@@ -121,7 +156,12 @@ class InvoiceFollowupRun(models.AbstractModel):
         blocked = self._blocked_partners(companies, today)
         if blocked:
             domain.append(("commercial_partner_id", "not in", list(blocked)))
-        groups = Move._read_group(domain, ["commercial_partner_id"], ["id:array_agg"], order="commercial_partner_id")
+        groups = Move._read_group(
+            domain,
+            ["commercial_partner_id"],
+            ["id:array_agg"],
+            order="commercial_partner_id",
+        )
         return {partner.id: ids for partner, ids in groups}
 
     @api.model
@@ -130,8 +170,13 @@ class InvoiceFollowupRun(models.AbstractModel):
         an accountant, failed today already, or at their weekly maximum."""
         blocked = {
             partner.id
-            for [partner] in self.env["account.move"].sudo()._read_group(
-                [("company_id", "in", companies.ids), ("followup_state", "=", "action_needed")],
+            for [partner] in self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("followup_state", "=", "action_needed"),
+                ],
                 ["commercial_partner_id"],
             )
         }
@@ -139,7 +184,11 @@ class InvoiceFollowupRun(models.AbstractModel):
         blocked.update(
             partner.id
             for [partner] in Step._read_group(
-                [("company_id", "in", companies.ids), ("date", "=", today), ("state", "=", "failed")],
+                [
+                    ("company_id", "in", companies.ids),
+                    ("date", "=", today),
+                    ("state", "=", "failed"),
+                ],
                 ["partner_id"],
             )
         )
@@ -147,7 +196,11 @@ class InvoiceFollowupRun(models.AbstractModel):
             blocked.update(
                 partner.id
                 for partner, count in Step._read_group(
-                    [("company_id", "=", company.id), ("date", ">", today - timedelta(days=7)), ("state", "=", "done")],
+                    [
+                        ("company_id", "=", company.id),
+                        ("date", ">", today - timedelta(days=7)),
+                        ("state", "=", "done"),
+                    ],
                     ["partner_id"],
                     ["__count"],
                 )
@@ -179,14 +232,18 @@ class InvoiceFollowupRun(models.AbstractModel):
         """The stages of ``companies`` changed: refresh the schedule of their open invoices."""
         if companies:
             Move = self.env["account.move"].sudo()
-            self._refresh_schedule(Move.search([
-                ("company_id", "in", companies.ids),
-                ("move_type", "in", FOLLOWUP_MOVE_TYPES),
-                ("state", "=", "posted"),
-                "|",
-                ("followup_state", "not in", ("none", "done")),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ]))
+            self._refresh_schedule(
+                Move.search(
+                    [
+                        ("company_id", "in", companies.ids),
+                        ("move_type", "in", FOLLOWUP_MOVE_TYPES),
+                        ("state", "=", "posted"),
+                        "|",
+                        ("followup_state", "not in", ("none", "done")),
+                        ("payment_state", "in", ("not_paid", "partial")),
+                    ]
+                )
+            )
 
     # ------------------------------------------------------------------
     # Steps: planned, claimed, executed
@@ -211,23 +268,31 @@ class InvoiceFollowupRun(models.AbstractModel):
         rules_by_company = moves._followup_rules_by_company(moves.company_id)
         planned = []
         stale = moves.browse()
-        for (partner, company), group in moves.grouped(lambda m: (m.commercial_partner_id, m.company_id)).items():
+        for (partner, company), group in moves.grouped(
+            lambda m: (m.commercial_partner_id, m.company_id)
+        ).items():
             targets = {}
             for move in group.filtered(lambda m: m._followup_is_open()):
                 remaining = move._followup_remaining_rules(rules_by_company[company.id])
                 rule = move._followup_due_rule(remaining, today, include_manual=force)
-                move_stage = stage or (rule and rule.stage) or (force and remaining and remaining[0].stage)
+                move_stage = (
+                    stage
+                    or (rule and rule.stage)
+                    or (force and remaining and remaining[0].stage)
+                )
                 if move_stage:
                     targets[move] = move_stage
             if not targets:
                 stale |= group
                 continue
-            planned.append({
-                "partner": partner,
-                "company": company,
-                "stage": max(targets.values(), key=lambda s: (s.sequence, s.id)),
-                "targets": targets,
-            })
+            planned.append(
+                {
+                    "partner": partner,
+                    "company": company,
+                    "stage": max(targets.values(), key=lambda s: (s.sequence, s.id)),
+                    "targets": targets,
+                }
+            )
         self._refresh_schedule(stale)
         return planned
 
@@ -244,36 +309,72 @@ class InvoiceFollowupRun(models.AbstractModel):
             return planned
         keys = [(item["partner"].id, item["company"].id) for item in planned]
         partner_ids, company_ids = [key[0] for key in keys], [key[1] for key in keys]
-        wait = self.env["ir.config_parameter"].sudo().get_param("invoice_followup.lock_wait_seconds", "60")
+        wait = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("invoice_followup.lock_wait_seconds", "60")
+        )
         wait = int(wait) if str(wait).isdigit() else 60
         try:
             with self.env.cr.savepoint(flush=False):
-                [(previous,)] = self.env.execute_query(SQL("SELECT current_setting('lock_timeout')"))
-                self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", f"{wait * 1000}ms"))
+                [(previous,)] = self.env.execute_query(
+                    SQL("SELECT current_setting('lock_timeout')")
+                )
+                self.env.execute_query(
+                    SQL(
+                        "SELECT set_config('lock_timeout', %s, true)",
+                        f"{wait * 1000}ms",
+                    )
+                )
                 # a lock timeout is an expected outcome here, not an error to log
-                self.env.cr.execute(SQL(
-                    """SELECT pg_advisory_xact_lock(lock_key) FROM (
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT pg_advisory_xact_lock(lock_key) FROM (
                            SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
-                    STEP_LOCK_KEY, partner_ids, company_ids,
-                ), log_exceptions=False)
-                self.env.execute_query(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
+                        STEP_LOCK_KEY,
+                        partner_ids,
+                        company_ids,
+                    ),
+                    log_exceptions=False,
+                )
+                self.env.execute_query(
+                    SQL("SELECT set_config('lock_timeout', %s, true)", previous)
+                )
             locked = set(keys)
         except pg_errors.LockNotAvailable:
-            locked = set(self.env.execute_query(SQL(
-                "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c) WHERE pg_try_advisory_xact_lock(%s)",
-                partner_ids, company_ids, STEP_LOCK_KEY,
-            )))
+            locked = set(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c) WHERE pg_try_advisory_xact_lock(%s)",
+                        partner_ids,
+                        company_ids,
+                        STEP_LOCK_KEY,
+                    )
+                )
+            )
         Step = self.env["invoice.followup.log"]
         Step.flush_model(["partner_id", "company_id", "date", "is_day_step"])
-        done = set(self.env.execute_query(SQL(
-            """SELECT partner_id, company_id FROM invoice_followup_log
+        done = set(
+            self.env.execute_query(
+                SQL(
+                    """SELECT partner_id, company_id FROM invoice_followup_log
                 WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id = ANY(%s)""",
-            fields.Date.context_today(self), partner_ids, company_ids,
-        )))
-        claimed = [item for item, key in zip(planned, keys, strict=True) if key in locked and key not in done]
+                    fields.Date.context_today(self),
+                    partner_ids,
+                    company_ids,
+                )
+            )
+        )
+        claimed = [
+            item
+            for item, key in zip(planned, keys, strict=True)
+            if key in locked and key not in done
+        ]
         if len(claimed) < len(planned):
-            _logger.info("Follow-up: %s customer(s) left out (another run holds them or they had their step today)",
-                         len(planned) - len(claimed))
+            _logger.info(
+                "Follow-up: %s customer(s) left out (another run holds them or they had their step today)",
+                len(planned) - len(claimed),
+            )
         return claimed
 
     @api.model
@@ -296,11 +397,23 @@ class InvoiceFollowupRun(models.AbstractModel):
         except Exception as error:  # noqa: BLE001 - recorded on the step, the run goes on
             if len(planned) > 1:
                 half = len(planned) // 2
-                return self._execute(planned[:half], run_by) | self._execute(planned[half:], run_by)
-            if isinstance(error, pg_errors.UniqueViolation) and DAY_STEP_INDEX in str(error):
-                _logger.info("Follow-up: customer %s had its step from another run", planned[0]["partner"].id)
+                return self._execute(planned[:half], run_by) | self._execute(
+                    planned[half:], run_by
+                )
+            if isinstance(error, pg_errors.UniqueViolation) and DAY_STEP_INDEX in str(
+                error
+            ):
+                _logger.info(
+                    "Follow-up: customer %s had its step from another run",
+                    planned[0]["partner"].id,
+                )
                 return Step
-            _logger.warning("Follow-up failed for customer %s: %s", planned[0]["partner"].id, error, exc_info=True)
+            _logger.warning(
+                "Follow-up failed for customer %s: %s",
+                planned[0]["partner"].id,
+                error,
+                exc_info=True,
+            )
             step = self._create_steps(planned, run_by, day_step=False)
             step._followup_set({"state": "failed", "error": str(error)})
             return step
@@ -313,35 +426,49 @@ class InvoiceFollowupRun(models.AbstractModel):
         steps of the day (not a failed attempt nor a preview)."""
         today = fields.Date.context_today(self)
         Move = self.env["account.move"]
-        partners = self.env["res.partner"].concat(*(item["partner"] for item in planned))
-        companies = self.env["res.company"].concat(*(item["company"] for item in planned))
+        partners = self.env["res.partner"].concat(
+            *(item["partner"] for item in planned)
+        )
+        companies = self.env["res.company"].concat(
+            *(item["company"] for item in planned)
+        )
         step_moves = Move.concat(*(Move.concat(*item["targets"]) for item in planned))
-        overdue = Move.search([
-            ("commercial_partner_id", "in", partners.ids),
-            ("company_id", "in", companies.ids),
-            *Move._followup_open_domain(),
-            ("followup_date_due", "<", today),
-            ("followup_state", "in", ("planned", "action_needed", "done")),
-            ("id", "not in", step_moves.ids),
-        ]).grouped(lambda m: (m.commercial_partner_id, m.company_id))
-        credits = self.env["invoice.followup.document"]._open_credits(partners, companies)
+        overdue = Move.search(
+            [
+                ("commercial_partner_id", "in", partners.ids),
+                ("company_id", "in", companies.ids),
+                *Move._followup_open_domain(),
+                ("followup_date_due", "<", today),
+                ("followup_state", "in", ("planned", "action_needed", "done")),
+                ("id", "not in", step_moves.ids),
+            ]
+        ).grouped(lambda m: (m.commercial_partner_id, m.company_id))
+        credits = self.env["invoice.followup.document"]._open_credits(
+            partners, companies
+        )
         vals_list = []
         for item in planned:
             partner, company = item["partner"], item["company"]
-            listed = Move.concat(*item["targets"]) | overdue.get((partner, company), Move)
+            listed = Move.concat(*item["targets"]) | overdue.get(
+                (partner, company), Move
+            )
             listed = listed.sorted(lambda m: (m.followup_date_due or today, m.id))
-            vals_list.append({
-                "partner_id": partner.id,
-                "recipient_id": partner._followup_get_recipient().id,
-                "company_id": company.id,
-                "stage_id": item["stage"].id,
-                "move_ids": [fields.Command.set(listed.ids)],
-                "run_by": run_by,
-                "amount_due": sum(listed.mapped("amount_residual_signed")),
-                "amount_credit": credits[partner.id, company.id],
-                "is_day_step": day_step,
-            })
-        Step = self.env["invoice.followup.log"].with_context(mail_create_nosubscribe=True, mail_create_nolog=True)
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "recipient_id": partner._followup_get_recipient().id,
+                    "company_id": company.id,
+                    "stage_id": item["stage"].id,
+                    "move_ids": [fields.Command.set(listed.ids)],
+                    "run_by": run_by,
+                    "amount_due": sum(listed.mapped("amount_residual_signed")),
+                    "amount_credit": credits[partner.id, company.id],
+                    "is_day_step": day_step,
+                }
+            )
+        Step = self.env["invoice.followup.log"].with_context(
+            mail_create_nosubscribe=True, mail_create_nolog=True
+        )
         return Step.create(vals_list)
 
     @api.model
@@ -354,9 +481,13 @@ class InvoiceFollowupRun(models.AbstractModel):
         for item in planned:
             for move, move_stage in item["targets"].items():
                 by_stage[move_stage].append(move.id)
-        Move = self.env["account.move"].with_context(skip_invoice_sync=True, check_move_validity=False)
+        Move = self.env["account.move"].with_context(
+            skip_invoice_sync=True, check_move_validity=False
+        )
         for move_stage, move_ids in by_stage.items():
-            Move.browse(move_ids).write({"followup_stage_id": move_stage.id, "followup_last_date": today})
+            Move.browse(move_ids).write(
+                {"followup_stage_id": move_stage.id, "followup_last_date": today}
+            )
 
     # ------------------------------------------------------------------
     # On demand
@@ -366,10 +497,14 @@ class InvoiceFollowupRun(models.AbstractModel):
         """The step "Send now" would make for ``partner`` in ``company``, created
         (not a step of the day, nothing sent) for the preview to render; the
         caller deletes it."""
-        moves = partner.with_company(company)._followup_open_invoices().filtered(
-            lambda m: m.followup_state in ("planned", "action_needed")
+        moves = (
+            partner.with_company(company)
+            ._followup_open_invoices()
+            .filtered(lambda m: m.followup_state in ("planned", "action_needed"))
         )
         planned = self._plan(moves, force=True)
         if not planned:
-            raise UserError(self.env._("No follow-up step is planned for this customer."))
+            raise UserError(
+                self.env._("No follow-up step is planned for this customer.")
+            )
         return self._create_steps(planned, "user", day_step=False)

@@ -6,7 +6,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
-class StageRule(namedtuple("StageRule", "stage key min_amount risk_codes auto_execute by_invoice_date offset")):
+class StageRule(
+    namedtuple(
+        "StageRule",
+        "stage key min_amount risk_codes auto_execute by_invoice_date offset",
+    )
+):
     """What the follow-up schedule reads of a stage (see _followup_rules)."""
 
     __slots__ = ()
@@ -15,7 +20,10 @@ class StageRule(namedtuple("StageRule", "stage key min_amount risk_codes auto_ex
         """Whether the stage applies to ``move`` (amount and risk filters)."""
         if self.min_amount and move.amount_residual_signed < self.min_amount:
             return False
-        return self.risk_codes is None or move.commercial_partner_id.payment_risk_level in self.risk_codes
+        return (
+            self.risk_codes is None
+            or move.commercial_partner_id.payment_risk_level in self.risk_codes
+        )
 
     def date_for(self, move):
         """The day the stage falls due for ``move``."""
@@ -146,7 +154,9 @@ class InvoiceFollowupStage(models.Model):
                 stage,
                 (stage.sequence, stage.id),
                 stage.min_amount,
-                frozenset(stage.risk_level_ids.mapped("code")) if stage.risk_level_ids else None,
+                frozenset(stage.risk_level_ids.mapped("code"))
+                if stage.risk_level_ids
+                else None,
                 stage.auto_execute,
                 stage.date_reference == "invoice_date",
                 timedelta(days=stage.offset_days),
@@ -164,49 +174,83 @@ class InvoiceFollowupStage(models.Model):
         language gets its own wording). Values ending in _id are xml ids."""
         _ = self.env._
         return [
-            (_("Invoice received?"), "invoice_date", 2, {
-                "receipt_check": True,
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_receipt_check",
-            }),
-            (_("Friendly reminder"), "due_date", -3, {
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
-            }),
-            (_("First reminder"), "due_date", 3, {
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_first_reminder",
-                "send_sms": True,
-                "sms_template_id": "invoice_followup.sms_template_reminder",
-            }),
-            (_("Second reminder"), "due_date", 15, {
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_second_reminder",
-                "send_sms": True,
-                "sms_template_id": "invoice_followup.sms_template_reminder",
-                "create_activity": True,
-                "activity_type_id": "mail.mail_activity_data_call",
-                "activity_summary": _("Call the customer about the overdue invoices"),
-            }),
-            (_("Final notice"), "due_date", 30, {
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_final_notice",
-                "send_letter": True,
-                "attach_invoices": True,
-                "create_activity": True,
-                "activity_type_id": "mail.mail_activity_data_call",
-                "activity_summary": _("Final notice sent: call the customer"),
-            }),
-            (_("Escalation"), "due_date", 60, {
-                "auto_execute": False,
-                "send_email": True,
-                "mail_template_id": "invoice_followup.mail_template_escalation",
-                "send_letter": True,
-                "escalate": True,
-                "create_activity": True,
-                "activity_type_id": "mail.mail_activity_data_todo",
-                "activity_summary": _("Escalated: decide on collection or legal action"),
-            }),
+            (
+                _("Invoice received?"),
+                "invoice_date",
+                2,
+                {
+                    "receipt_check": True,
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_receipt_check",
+                },
+            ),
+            (
+                _("Friendly reminder"),
+                "due_date",
+                -3,
+                {
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+                },
+            ),
+            (
+                _("First reminder"),
+                "due_date",
+                3,
+                {
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_first_reminder",
+                    "send_sms": True,
+                    "sms_template_id": "invoice_followup.sms_template_reminder",
+                },
+            ),
+            (
+                _("Second reminder"),
+                "due_date",
+                15,
+                {
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_second_reminder",
+                    "send_sms": True,
+                    "sms_template_id": "invoice_followup.sms_template_reminder",
+                    "create_activity": True,
+                    "activity_type_id": "mail.mail_activity_data_call",
+                    "activity_summary": _(
+                        "Call the customer about the overdue invoices"
+                    ),
+                },
+            ),
+            (
+                _("Final notice"),
+                "due_date",
+                30,
+                {
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_final_notice",
+                    "send_letter": True,
+                    "attach_invoices": True,
+                    "create_activity": True,
+                    "activity_type_id": "mail.mail_activity_data_call",
+                    "activity_summary": _("Final notice sent: call the customer"),
+                },
+            ),
+            (
+                _("Escalation"),
+                "due_date",
+                60,
+                {
+                    "auto_execute": False,
+                    "send_email": True,
+                    "mail_template_id": "invoice_followup.mail_template_escalation",
+                    "send_letter": True,
+                    "escalate": True,
+                    "create_activity": True,
+                    "activity_type_id": "mail.mail_activity_data_todo",
+                    "activity_summary": _(
+                        "Escalated: decide on collection or legal action"
+                    ),
+                },
+            ),
         ]
 
     @api.model
@@ -215,7 +259,8 @@ class InvoiceFollowupStage(models.Model):
         other than English."""
         return {
             lang: self.with_context(lang=lang)._default_stage_definitions()
-            for lang in langs if lang != "en_US"
+            for lang in langs
+            if lang != "en_US"
         }
 
     @api.model
@@ -225,17 +270,25 @@ class InvoiceFollowupStage(models.Model):
         (archived included); each company's broken payment plans resume at
         its final notice."""
         Stage = self.sudo().with_context(active_test=False, lang="en_US")
-        with_stages = set(Stage.search([("company_id", "in", companies.ids)]).company_id.ids)
+        with_stages = set(
+            Stage.search([("company_id", "in", companies.ids)]).company_id.ids
+        )
         companies = companies.filtered(lambda c: c.id not in with_stages)
         if not companies:
             return Stage
         english = Stage._default_stage_definitions()
-        translated = self._default_stage_translations(code for code, _name in self.env["res.lang"].get_installed())
-        final_notice = self.env.ref("invoice_followup.mail_template_final_notice", raise_if_not_found=False)
+        translated = self._default_stage_translations(
+            code for code, _name in self.env["res.lang"].get_installed()
+        )
+        final_notice = self.env.ref(
+            "invoice_followup.mail_template_final_notice", raise_if_not_found=False
+        )
         created = Stage
         for company in companies:
             vals_list = []
-            for sequence, (name, reference, offset, extra) in enumerate(english, start=1):
+            for sequence, (name, reference, offset, extra) in enumerate(
+                english, start=1
+            ):
                 vals = {
                     "name": name,
                     "sequence": sequence * 10,
@@ -245,7 +298,9 @@ class InvoiceFollowupStage(models.Model):
                 }
                 for key, value in extra.items():
                     if key.endswith("_id") and isinstance(value, str):
-                        value = self.env.ref(value, raise_if_not_found=False).id or False
+                        value = (
+                            self.env.ref(value, raise_if_not_found=False).id or False
+                        )
                     vals[key] = value
                 vals_list.append(vals)
             stages = Stage.create(vals_list)
@@ -259,7 +314,11 @@ class InvoiceFollowupStage(models.Model):
                     translations = {}
                     for lang, entries in translated.items():
                         entry = entries[index]
-                        value = entry[0] if field_name == "name" else entry[3].get(field_name)
+                        value = (
+                            entry[0]
+                            if field_name == "name"
+                            else entry[3].get(field_name)
+                        )
                         if value and value != stage[field_name]:
                             translations[lang] = value
                     if translations:
@@ -274,13 +333,18 @@ class InvoiceFollowupStage(models.Model):
         english = self.with_context(lang="en_US")._default_stage_definitions()
         by_name = {entry[0]: index for index, entry in enumerate(english)}
         translated = self._default_stage_translations(langs)
-        stages = self.sudo().with_context(lang="en_US", active_test=False).search(
-            [("company_id", "in", companies.ids)]
+        stages = (
+            self.sudo()
+            .with_context(lang="en_US", active_test=False)
+            .search([("company_id", "in", companies.ids)])
         )
         for stage in stages.filtered(lambda s: s.name in by_name):
             index = by_name[stage.name]
-            values = {lang: entries[index][0] for lang, entries in translated.items()
-                      if entries[index][0] != stage.name}
+            values = {
+                lang: entries[index][0]
+                for lang, entries in translated.items()
+                if entries[index][0] != stage.name
+            }
             if values:
                 stage.update_field_translations("name", values)
 
@@ -307,8 +371,10 @@ class InvoiceFollowupStage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        used = self.env["account.move"].sudo().search_count(
-            [("followup_stage_id", "in", self.ids)], limit=1
+        used = (
+            self.env["account.move"]
+            .sudo()
+            .search_count([("followup_stage_id", "in", self.ids)], limit=1)
         )
         if used:
             raise UserError(
@@ -325,4 +391,6 @@ class InvoiceFollowupStage(models.Model):
         return res
 
     def _recompute_invoices(self):
-        self.env["invoice.followup.run"]._refresh_companies(self.with_context(active_test=False).company_id)
+        self.env["invoice.followup.run"]._refresh_companies(
+            self.with_context(active_test=False).company_id
+        )

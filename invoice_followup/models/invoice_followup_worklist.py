@@ -26,7 +26,9 @@ class InvoiceFollowupWorklist(models.Model):
     oldest_due_date = fields.Date("Oldest Due Date", readonly=True)
     days_late = fields.Integer("Days Late", compute="_compute_days_late")
     next_date = fields.Date("Next Action", readonly=True)
-    next_stage_id = fields.Many2one("invoice.followup.stage", string="Next Stage", readonly=True)
+    next_stage_id = fields.Many2one(
+        "invoice.followup.stage", string="Next Stage", readonly=True
+    )
     state = fields.Selection(
         [
             ("action_needed", "Action needed"),
@@ -52,8 +54,9 @@ class InvoiceFollowupWorklist(models.Model):
         fallback the ORM would read), else the salesperson, else the company's
         default responsible."""
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             CREATE VIEW %(view)s AS (
                 SELECT
                     agg.id,
@@ -124,9 +127,10 @@ class InvoiceFollowupWorklist(models.Model):
                 ) fallback ON TRUE
             )
             """,
-            view=SQL.identifier(self._table),
-            superuser=SUPERUSER_ID,
-        ))
+                view=SQL.identifier(self._table),
+                superuser=SUPERUSER_ID,
+            )
+        )
 
     def _partners(self):
         return self.partner_id.with_company(self.company_id[:1] or self.env.company)
@@ -144,13 +148,17 @@ class InvoiceFollowupWorklist(models.Model):
     def action_send_now(self):
         moves = self.env["account.move"]
         for row in self:
-            moves |= row.partner_id.with_company(row.company_id)._followup_moves_or_raise()
+            moves |= row.partner_id.with_company(
+                row.company_id
+            )._followup_moves_or_raise()
         return moves.action_followup_send_now()
 
     def action_escalate(self):
         """Escalate the selected customers now (res.partner.action_followup_escalate)."""
         if len(self.company_id) > 1:
-            raise UserError(self.env._("Escalate the customers of one company at a time."))
+            raise UserError(
+                self.env._("Escalate the customers of one company at a time.")
+            )
         return self._partners().action_followup_escalate()
 
     def action_preview(self):

@@ -26,7 +26,11 @@ class InvoicePaymentPlan(models.Model):
 
     name = fields.Char(default="/", copy=False, readonly=True, required=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, tracking=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
         domain=[("parent_id", "=", False)],
     )
     company_id = fields.Many2one(
@@ -34,11 +38,15 @@ class InvoicePaymentPlan(models.Model):
     )
     currency_id = fields.Many2one("res.currency", required=True)
     move_ids = fields.Many2many(
-        "account.move", string="Invoices", check_company=True,
+        "account.move",
+        string="Invoices",
+        check_company=True,
         domain=lambda self: self.env["account.move"]._followup_open_domain(),
     )
     amount_total = fields.Monetary("Plan Total", currency_field="currency_id")
-    line_ids = fields.One2many("invoice.payment.plan.line", "plan_id", string="Instalments", copy=True)
+    line_ids = fields.One2many(
+        "invoice.payment.plan.line", "plan_id", string="Instalments", copy=True
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -48,32 +56,52 @@ class InvoicePaymentPlan(models.Model):
             ("broken", "Broken"),
             ("cancelled", "Cancelled"),
         ],
-        default="draft", required=True, tracking=True, index=True, copy=False,
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
     )
     origin = fields.Selection(
         [("accountant", "Accountant"), ("customer", "Customer request")],
-        default="accountant", required=True,
+        default="accountant",
+        required=True,
     )
-    amount_paid = fields.Monetary(compute="_compute_amount_paid", currency_field="currency_id")
-    amount_open = fields.Monetary("Still to Pay", compute="_compute_amount_paid", currency_field="currency_id")
-    next_line_id = fields.Many2one("invoice.payment.plan.line", compute="_compute_amount_paid")
+    amount_paid = fields.Monetary(
+        compute="_compute_amount_paid", currency_field="currency_id"
+    )
+    amount_open = fields.Monetary(
+        "Still to Pay", compute="_compute_amount_paid", currency_field="currency_id"
+    )
+    next_line_id = fields.Many2one(
+        "invoice.payment.plan.line", compute="_compute_amount_paid"
+    )
     accepted_by = fields.Char(copy=False, readonly=True, tracking=True)
     accepted_date = fields.Datetime(copy=False, readonly=True)
     note = fields.Html("Terms", translate=True)
     user_id = fields.Many2one(
-        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
         domain=[("share", "=", False)],
     )
 
     _sql_constraints = [
-        ("amount_total_positive", "CHECK(amount_total > 0)", "A payment plan must be for a positive amount."),
+        (
+            "amount_total_positive",
+            "CHECK(amount_total > 0)",
+            "A payment plan must be for a positive amount.",
+        ),
     ]
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("invoice.payment.plan") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("invoice.payment.plan") or "/"
+                )
         return super().create(vals_list)
 
     def _compute_access_url(self):
@@ -93,16 +121,26 @@ class InvoicePaymentPlan(models.Model):
             remaining = self.currency_id.round(remaining - allocation[line])
         return allocation
 
-    @api.depends("move_ids.amount_residual", "line_ids.amount", "line_ids.date_due", "amount_total")
+    @api.depends(
+        "move_ids.amount_residual",
+        "line_ids.amount",
+        "line_ids.date_due",
+        "amount_total",
+    )
     def _compute_amount_paid(self):
         for plan in self:
             residual = sum(plan.move_ids.mapped("amount_residual"))
-            plan.amount_paid = max(plan.currency_id.round(plan.amount_total - residual), 0.0)
+            plan.amount_paid = max(
+                plan.currency_id.round(plan.amount_total - residual), 0.0
+            )
             plan.amount_open = plan.amount_total - plan.amount_paid
             allocation = plan._allocate_payments()
             plan.next_line_id = next(
-                (line for line, paid in allocation.items()
-                 if plan.currency_id.compare_amounts(paid, line.amount) < 0),
+                (
+                    line
+                    for line, paid in allocation.items()
+                    if plan.currency_id.compare_amounts(paid, line.amount) < 0
+                ),
                 self.env["invoice.payment.plan.line"],
             )
 
@@ -113,19 +151,36 @@ class InvoicePaymentPlan(models.Model):
     def _check_consistency(self):
         for plan in self:
             moves = plan.move_ids
-            if moves.commercial_partner_id and moves.commercial_partner_id != plan.partner_id.commercial_partner_id:
-                raise ValidationError(self.env._("A payment plan covers the invoices of one customer only."))
+            if (
+                moves.commercial_partner_id
+                and moves.commercial_partner_id != plan.partner_id.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A payment plan covers the invoices of one customer only."
+                    )
+                )
             if moves and moves.currency_id != plan.currency_id:
-                raise ValidationError(self.env._("A payment plan covers invoices in one currency only."))
+                raise ValidationError(
+                    self.env._("A payment plan covers invoices in one currency only.")
+                )
             if plan.line_ids:
-                if any(plan.currency_id.compare_amounts(line.amount, 0) <= 0 for line in plan.line_ids):
-                    raise ValidationError(self.env._("Each instalment must be a positive amount."))
+                if any(
+                    plan.currency_id.compare_amounts(line.amount, 0) <= 0
+                    for line in plan.line_ids
+                ):
+                    raise ValidationError(
+                        self.env._("Each instalment must be a positive amount.")
+                    )
                 total = sum(plan.line_ids.mapped("amount"))
                 if plan.currency_id.compare_amounts(total, plan.amount_total) != 0:
-                    raise ValidationError(self.env._(
-                        "The instalments add up to %(sum)s but the plan is for %(total)s.",
-                        sum=plan.currency_id.format(total), total=plan.currency_id.format(plan.amount_total),
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "The instalments add up to %(sum)s but the plan is for %(total)s.",
+                            sum=plan.currency_id.format(total),
+                            total=plan.currency_id.format(plan.amount_total),
+                        )
+                    )
 
     @api.constrains("move_ids", "state")
     def _check_one_live_plan(self):
@@ -135,18 +190,27 @@ class InvoicePaymentPlan(models.Model):
         live = self.filtered(lambda p: p.state in LIVE_STATES and p.move_ids)
         if not live:
             return
-        self.env.execute_query(SQL(
-            "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(live.move_ids.ids)
-        ))
+        self.env.execute_query(
+            SQL(
+                "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE",
+                tuple(live.move_ids.ids),
+            )
+        )
         others = live.move_ids._followup_live_plans() - live
         for plan in live:
-            clash = others.filtered(lambda other, plan=plan: other.move_ids & plan.move_ids)
+            clash = others.filtered(
+                lambda other, plan=plan: other.move_ids & plan.move_ids
+            )
             if clash:
-                raise ValidationError(self.env._(
-                    "Invoice %(invoices)s is already in payment plan %(plan)s.",
-                    invoices=", ".join((clash.move_ids & plan.move_ids).mapped("name")),
-                    plan=clash[0].name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Invoice %(invoices)s is already in payment plan %(plan)s.",
+                        invoices=", ".join(
+                            (clash.move_ids & plan.move_ids).mapped("name")
+                        ),
+                        plan=clash[0].name,
+                    )
+                )
 
     @api.model
     def _split_amounts(self, total, count, currency, down_payment=0.0):
@@ -156,9 +220,13 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("A payment plan needs at least one instalment."))
         if currency.compare_amounts(total, 0) <= 0:
             raise UserError(self.env._("There is nothing to pay in instalments."))
-        if down_payment and (currency.compare_amounts(down_payment, 0) < 0
-                             or currency.compare_amounts(down_payment, total) >= 0):
-            raise UserError(self.env._("The down payment must be positive and less than the total."))
+        if down_payment and (
+            currency.compare_amounts(down_payment, 0) < 0
+            or currency.compare_amounts(down_payment, total) >= 0
+        ):
+            raise UserError(
+                self.env._("The down payment must be positive and less than the total.")
+            )
         amounts = [currency.round(down_payment)] if down_payment else []
         rest = currency.round(total - (down_payment or 0.0))
         each = currency.round(rest / count)
@@ -170,24 +238,49 @@ class InvoicePaymentPlan(models.Model):
 
     @api.model
     def _schedule_dates(self, first_date, count, frequency):
-        step = relativedelta(weeks=1) if frequency == "weekly" else relativedelta(months=1)
+        step = (
+            relativedelta(weeks=1) if frequency == "weekly" else relativedelta(months=1)
+        )
         return [first_date + step * index for index in range(count)]
 
     @api.model
-    def _prepare_plan_values(self, moves, count, first_date, frequency="monthly", down_payment=0.0, dates=None):
+    def _prepare_plan_values(
+        self,
+        moves,
+        count,
+        first_date,
+        frequency="monthly",
+        down_payment=0.0,
+        dates=None,
+    ):
         """Values of a plan for ``moves`` (one customer, one currency, open)."""
         if not moves:
             raise UserError(self.env._("Select the invoices to pay in instalments."))
         if len(moves.commercial_partner_id) > 1:
-            raise UserError(self.env._("A payment plan covers the invoices of one customer only."))
+            raise UserError(
+                self.env._("A payment plan covers the invoices of one customer only.")
+            )
         if len(moves.currency_id) > 1:
-            raise UserError(self.env._("A payment plan covers invoices in one currency only."))
+            raise UserError(
+                self.env._("A payment plan covers invoices in one currency only.")
+            )
         if len(moves.company_id) > 1:
-            raise UserError(self.env._("A payment plan covers invoices of one company only."))
+            raise UserError(
+                self.env._("A payment plan covers invoices of one company only.")
+            )
         if not all(m._followup_is_open() for m in moves):
-            raise UserError(self.env._("Only open posted customer invoices can go in a payment plan."))
-        if moves.filtered(lambda m: m.followup_pause_reason == "payment_plan") or moves._followup_live_plans():
-            raise UserError(self.env._("Some of these invoices are already in a payment plan."))
+            raise UserError(
+                self.env._(
+                    "Only open posted customer invoices can go in a payment plan."
+                )
+            )
+        if (
+            moves.filtered(lambda m: m.followup_pause_reason == "payment_plan")
+            or moves._followup_live_plans()
+        ):
+            raise UserError(
+                self.env._("Some of these invoices are already in a payment plan.")
+            )
         currency = moves.currency_id
         total = currency.round(sum(moves.mapped("amount_residual")))
         today = fields.Date.context_today(self)
@@ -197,7 +290,9 @@ class InvoicePaymentPlan(models.Model):
         else:
             if not first_date:
                 raise UserError(self.env._("Choose the date of the first instalment."))
-            dates = self._schedule_dates(first_date, count + (1 if down_payment else 0), frequency)
+            dates = self._schedule_dates(
+                first_date, count + (1 if down_payment else 0), frequency
+            )
         if dates[0] < today:
             raise UserError(self.env._("Instalments cannot fall in the past."))
         amounts = self._split_amounts(total, count, currency, down_payment)
@@ -209,7 +304,7 @@ class InvoicePaymentPlan(models.Model):
             "amount_total": total,
             "line_ids": [
                 fields.Command.create({"date_due": date, "amount": amount})
-                for date, amount in zip(dates, amounts)
+                for date, amount in zip(dates, amounts, strict=False)
             ],
         }
 
@@ -220,27 +315,70 @@ class InvoicePaymentPlan(models.Model):
         company = self.company_id
         reasons = []
         lines = self.line_ids.sorted("date_due")
-        if company.payment_plan_max_instalments and len(lines) > company.payment_plan_max_instalments:
-            reasons.append(self.env._("more than %(n)s instalments", n=company.payment_plan_max_instalments))
+        if (
+            company.payment_plan_max_instalments
+            and len(lines) > company.payment_plan_max_instalments
+        ):
+            reasons.append(
+                self.env._(
+                    "more than %(n)s instalments",
+                    n=company.payment_plan_max_instalments,
+                )
+            )
         if lines and company.payment_plan_max_months:
-            limit = fields.Date.context_today(self) + relativedelta(months=company.payment_plan_max_months)
+            limit = fields.Date.context_today(self) + relativedelta(
+                months=company.payment_plan_max_months
+            )
             if lines[-1].date_due > limit:
-                reasons.append(self.env._("longer than %(n)s months", n=company.payment_plan_max_months))
+                reasons.append(
+                    self.env._(
+                        "longer than %(n)s months", n=company.payment_plan_max_months
+                    )
+                )
         minimum = company.currency_id._convert(
-            company.payment_plan_min_instalment, self.currency_id, company, fields.Date.context_today(self)
+            company.payment_plan_min_instalment,
+            self.currency_id,
+            company,
+            fields.Date.context_today(self),
         )
-        if minimum and any(self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines):
-            reasons.append(self.env._("instalments below %(amount)s", amount=self.currency_id.format(minimum)))
-        level = self.partner_id.commercial_partner_id.payment_risk_level or RISK_LEVELS[0][0]
-        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(company.payment_plan_max_risk, len(RISK_LEVELS) - 1):
+        if minimum and any(
+            self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines
+        ):
+            reasons.append(
+                self.env._(
+                    "instalments below %(amount)s",
+                    amount=self.currency_id.format(minimum),
+                )
+            )
+        level = (
+            self.partner_id.commercial_partner_id.payment_risk_level
+            or RISK_LEVELS[0][0]
+        )
+        if RISK_ORDER.get(level, 0) > RISK_ORDER.get(
+            company.payment_plan_max_risk, len(RISK_LEVELS) - 1
+        ):
             reasons.append(self.env._("customer risk is %(level)s", level=level))
         if company.payment_plan_max_amount:
             total_company = self.currency_id._convert(
-                self.amount_total, company.currency_id, company, fields.Date.context_today(self)
+                self.amount_total,
+                company.currency_id,
+                company,
+                fields.Date.context_today(self),
             )
-            if company.currency_id.compare_amounts(total_company, company.payment_plan_max_amount) > 0:
-                reasons.append(self.env._("amount above %(amount)s",
-                                          amount=company.currency_id.format(company.payment_plan_max_amount)))
+            if (
+                company.currency_id.compare_amounts(
+                    total_company, company.payment_plan_max_amount
+                )
+                > 0
+            ):
+                reasons.append(
+                    self.env._(
+                        "amount above %(amount)s",
+                        amount=company.currency_id.format(
+                            company.payment_plan_max_amount
+                        ),
+                    )
+                )
         return reasons
 
     # ------------------------------------------------------------------
@@ -254,28 +392,37 @@ class InvoicePaymentPlan(models.Model):
         moves = partner._followup_overdue_moves(currency_id)
         moves -= moves._followup_live_plans().move_ids
         if not moves:
-            raise UserError(self.env._("Your overdue invoices are already in a payment plan."))
+            raise UserError(
+                self.env._("Your overdue invoices are already in a payment plan.")
+            )
         company = moves.company_id
         maximum = max(company.payment_plan_max_instalments or 12, 2)
         count = min(max(count or min(3, maximum), 2), maximum)
-        values = self._prepare_plan_values(moves, count, fields.Date.context_today(self) + relativedelta(days=7))
+        values = self._prepare_plan_values(
+            moves, count, fields.Date.context_today(self) + relativedelta(days=7)
+        )
         return {
             "moves": moves,
             "currency": moves.currency_id,
             "total": values["amount_total"],
             "count": count,
             "counts": list(range(2, maximum + 1)),
-            "schedule": [(cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]],
+            "schedule": [
+                (cmd[2]["date_due"], cmd[2]["amount"]) for cmd in values["line_ids"]
+            ],
         }
 
     @api.model
     def _pending_request(self, partner):
         """The customer's own request still waiting (draft or proposed): one at a time."""
-        return self.search([
-            ("partner_id", "=", partner.commercial_partner_id.id),
-            ("origin", "=", "customer"),
-            ("state", "in", ("draft", "proposed")),
-        ], limit=1)
+        return self.search(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("origin", "=", "customer"),
+                ("state", "in", ("draft", "proposed")),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _create_request(self, partner, count=None, currency_id=None):
@@ -287,21 +434,43 @@ class InvoicePaymentPlan(models.Model):
             return pending
         preview = self._request_preview(partner, count, currency_id)
         moves = preview["moves"]
-        plan = self.create({
-            **self._prepare_plan_values(moves, preview["count"], fields.Date.context_today(self) + relativedelta(days=7)),
-            "origin": "customer",
-            "user_id": partner._followup_get_responsible(moves.company_id).id,
-        })
+        plan = self.create(
+            {
+                **self._prepare_plan_values(
+                    moves,
+                    preview["count"],
+                    fields.Date.context_today(self) + relativedelta(days=7),
+                ),
+                "origin": "customer",
+                "user_id": partner._followup_get_responsible(moves.company_id).id,
+            }
+        )
         refusals = plan._policy_refusals()
         if refusals:
-            plan.message_post(body=self.env._(
-                "Requested by the customer; needs approval: %(reasons)s.", reasons=", ".join(refusals)))
-            plan._notify_responsible(self.env._("Approve or change the payment plan %(name)s", name=plan.name))
+            plan.message_post(
+                body=self.env._(
+                    "Requested by the customer; needs approval: %(reasons)s.",
+                    reasons=", ".join(refusals),
+                )
+            )
+            plan._notify_responsible(
+                self.env._(
+                    "Approve or change the payment plan %(name)s", name=plan.name
+                )
+            )
         else:
-            plan.message_post(body=self.env._("Requested by the customer within the policy: approved automatically."))
+            plan.message_post(
+                body=self.env._(
+                    "Requested by the customer within the policy: approved automatically."
+                )
+            )
             plan.action_propose()
-            plan._notify_responsible(self.env._(
-                "Payment plan %(name)s requested by the customer: proposed automatically", name=plan.name))
+            plan._notify_responsible(
+                self.env._(
+                    "Payment plan %(name)s requested by the customer: proposed automatically",
+                    name=plan.name,
+                )
+            )
         return plan
 
     # ------------------------------------------------------------------
@@ -315,10 +484,17 @@ class InvoicePaymentPlan(models.Model):
             if not plan.line_ids:
                 raise UserError(self.env._("Add the instalments first."))
             plan.state = "proposed"
-            template = self.env.ref("invoice_followup.mail_template_payment_plan_proposed", raise_if_not_found=False)
+            template = self.env.ref(
+                "invoice_followup.mail_template_payment_plan_proposed",
+                raise_if_not_found=False,
+            )
             if template and plan.partner_id.email:
-                plan.with_context(mail_notify_force_send=False).message_post_with_source(
-                    template, message_type="comment", subtype_xmlid="mail.mt_comment",
+                plan.with_context(
+                    mail_notify_force_send=False
+                ).message_post_with_source(
+                    template,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
                 )
         return True
 
@@ -329,24 +505,37 @@ class InvoicePaymentPlan(models.Model):
             raise UserError(self.env._("Only a proposed plan can be accepted."))
         if not (name or "").strip():
             raise UserError(self.env._("Please type your name to accept the plan."))
-        self.write({"accepted_by": name.strip(), "accepted_date": fields.Datetime.now()})
+        self.write(
+            {"accepted_by": name.strip(), "accepted_date": fields.Datetime.now()}
+        )
         self._activate()
-        self._notify_responsible(self.env._(
-            "Payment plan %(name)s accepted by %(by)s", name=self.name, by=self.accepted_by))
+        self._notify_responsible(
+            self.env._(
+                "Payment plan %(name)s accepted by %(by)s",
+                name=self.name,
+                by=self.accepted_by,
+            )
+        )
         return True
 
     def action_activate(self):
         """Agreement reached outside the portal (phone, meeting)."""
         for plan in self:
             if plan.state not in ("draft", "proposed"):
-                raise UserError(self.env._("Only draft or proposed plans can be activated."))
+                raise UserError(
+                    self.env._("Only draft or proposed plans can be activated.")
+                )
             plan._activate()
         return True
 
     def _activate(self):
         self.state = "active"
-        self.move_ids.write({"followup_pause_reason": "payment_plan", "followup_paused_until": False})
-        body = self.env._("Payment plan %(name)s is active: follow-up paused.", name=self.name)
+        self.move_ids.write(
+            {"followup_pause_reason": "payment_plan", "followup_paused_until": False}
+        )
+        body = self.env._(
+            "Payment plan %(name)s is active: follow-up paused.", name=self.name
+        )
         self.move_ids._message_log_batch({move.id: body for move in self.move_ids})
 
     def _action_decline(self, name):
@@ -354,8 +543,12 @@ class InvoicePaymentPlan(models.Model):
         if self.state != "proposed":
             raise UserError(self.env._("Only a proposed plan can be declined."))
         self.state = "cancelled"
-        self.message_post(body=self.env._("Declined by the customer (%(name)s).", name=name or ""))
-        self._notify_responsible(self.env._("Payment plan %(name)s declined", name=self.name))
+        self.message_post(
+            body=self.env._("Declined by the customer (%(name)s).", name=name or "")
+        )
+        self._notify_responsible(
+            self.env._("Payment plan %(name)s declined", name=self.name)
+        )
         return True
 
     def action_cancel(self):
@@ -366,21 +559,29 @@ class InvoicePaymentPlan(models.Model):
         return True
 
     def action_draft(self):
-        self.filtered(lambda p: p.state in ("proposed", "cancelled")).write({"state": "draft"})
+        self.filtered(lambda p: p.state in ("proposed", "cancelled")).write(
+            {"state": "draft"}
+        )
         return True
 
     def _release_invoices(self):
-        moves = self.move_ids.filtered(lambda m: m.followup_pause_reason == "payment_plan")
+        moves = self.move_ids.filtered(
+            lambda m: m.followup_pause_reason == "payment_plan"
+        )
         moves.write({"followup_pause_reason": False, "followup_paused_until": False})
         return moves
 
     def _notify_responsible(self, summary):
         """An activity for the plan's responsible (else the customer's follow-up
         responsible), without an assignment mail."""
-        user = self.user_id or self.partner_id._followup_get_responsible(self.company_id)
+        user = self.user_id or self.partner_id._followup_get_responsible(
+            self.company_id
+        )
         if user:
             self.with_context(mail_activity_quick_update=True).activity_schedule(
-                "mail.mail_activity_data_todo", summary=summary, user_id=user.id,
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                user_id=user.id,
                 date_deadline=fields.Date.context_today(self),
             )
 
@@ -392,10 +593,15 @@ class InvoicePaymentPlan(models.Model):
         moves = self._release_invoices().filtered(lambda m: m._followup_is_open())
         partner = self.partner_id.commercial_partner_id
         partner.payment_plan_broken_count += 1
-        body = self.env._("Payment plan %(name)s broken: an instalment is unpaid past the grace days.", name=self.name)
+        body = self.env._(
+            "Payment plan %(name)s broken: an instalment is unpaid past the grace days.",
+            name=self.name,
+        )
         partner._message_log(body=body)
         self.message_post(body=body)
-        self._notify_responsible(self.env._("Payment plan %(name)s broken", name=self.name))
+        self._notify_responsible(
+            self.env._("Payment plan %(name)s broken", name=self.name)
+        )
         stage = self.company_id.payment_plan_broken_stage_id
         if moves and stage:
             self.env["invoice.followup.run"]._run(moves, run_by="cron", stage=stage)
@@ -413,7 +619,9 @@ class InvoicePaymentPlan(models.Model):
             plan = plan.with_company(plan.company_id)
             if plan.currency_id.is_zero(plan.amount_open):
                 plan.state = "done"
-                plan.message_post(body=self.env._("All instalments are paid. Thank you!"))
+                plan.message_post(
+                    body=self.env._("All instalments are paid. Thank you!")
+                )
                 continue
             line = plan.next_line_id
             if not line:
@@ -422,24 +630,40 @@ class InvoicePaymentPlan(models.Model):
             if line.date_due + timedelta(days=company.payment_plan_grace_days) < today:
                 plan._break()
             elif line.date_due < today and not line.missed_notice_sent:
-                plan._send_instalment_mail(line, "invoice_followup.mail_template_payment_plan_missed")
+                plan._send_instalment_mail(
+                    line, "invoice_followup.mail_template_payment_plan_missed"
+                )
                 line.missed_notice_sent = True
-            elif (not line.reminder_sent
-                  and line.date_due - timedelta(days=company.payment_plan_reminder_days) <= today <= line.date_due):
-                plan._send_instalment_mail(line, "invoice_followup.mail_template_payment_plan_reminder")
+            elif (
+                not line.reminder_sent
+                and line.date_due - timedelta(days=company.payment_plan_reminder_days)
+                <= today
+                <= line.date_due
+            ):
+                plan._send_instalment_mail(
+                    line, "invoice_followup.mail_template_payment_plan_reminder"
+                )
                 line.reminder_sent = True
 
     def _send_instalment_mail(self, line, template_xmlid):
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
         if template and self.partner_id.email:
-            self.with_context(mail_notify_force_send=False, instalment_line_id=line.id).message_post_with_source(
-                template, message_type="comment", subtype_xmlid="mail.mt_comment",
+            self.with_context(
+                mail_notify_force_send=False, instalment_line_id=line.id
+            ).message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
 
     def _get_instalment_line(self):
         """The instalment a reminder mail is about (templates)."""
         line_id = self.env.context.get("instalment_line_id")
-        return self.env["invoice.payment.plan.line"].browse(line_id) if line_id else self.next_line_id
+        return (
+            self.env["invoice.payment.plan.line"].browse(line_id)
+            if line_id
+            else self.next_line_id
+        )
 
     def _get_report_base_filename(self):
         self.ensure_one()
@@ -448,6 +672,10 @@ class InvoicePaymentPlan(models.Model):
     def _get_agreement_summary(self):
         self.ensure_one()
         return Markup("").join(
-            Markup("<li>%s: %s</li>") % (fields.Date.to_string(line.date_due), self.currency_id.format(line.amount))
+            Markup("<li>%s: %s</li>")
+            % (
+                fields.Date.to_string(line.date_due),
+                self.currency_id.format(line.amount),
+            )
             for line in self.line_ids.sorted("date_due")
         )

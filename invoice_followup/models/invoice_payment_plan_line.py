@@ -9,11 +9,15 @@ class InvoicePaymentPlanLine(models.Model):
     _description = "Payment Plan Instalment"
     _order = "date_due, id"
 
-    plan_id = fields.Many2one("invoice.payment.plan", required=True, ondelete="cascade", index=True)
+    plan_id = fields.Many2one(
+        "invoice.payment.plan", required=True, ondelete="cascade", index=True
+    )
     currency_id = fields.Many2one(related="plan_id.currency_id")
     date_due = fields.Date("Due Date", required=True)
     amount = fields.Monetary(required=True, currency_field="currency_id")
-    amount_paid = fields.Monetary(compute="_compute_state", currency_field="currency_id")
+    amount_paid = fields.Monetary(
+        compute="_compute_state", currency_field="currency_id"
+    )
     state = fields.Selection(
         [("paid", "Paid"), ("open", "Open"), ("late", "Late")], compute="_compute_state"
     )

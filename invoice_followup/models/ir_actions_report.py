@@ -12,6 +12,8 @@ class IrActionsReport(models.Model):
         build (see tools/rtl_wrap.py)."""
         content, report_type = super()._render_qweb_html(report_ref, docids, data=data)
         report = self._get_report(report_ref)
-        if (data or {}).get("report_type") == "pdf" and report.report_name.startswith("invoice_followup."):
+        if (data or {}).get("report_type") == "pdf" and report.report_name.startswith(
+            "invoice_followup."
+        ):
             content = wrap_rtl_words(content)
         return content, report_type

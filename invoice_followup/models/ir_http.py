@@ -24,10 +24,13 @@ class IrHttp(models.AbstractModel):
         limit = max_upload_bytes(request.env) + FORM_MARGIN
         length = request.httprequest.content_length
         if length and length > limit:
-            html = request.env["ir.qweb"]._render("invoice_followup.portal_followup_upload_too_large", {
-                "max_upload_mb": max_upload_text(request.env),
-                "back_url": request.httprequest.full_path,
-            })
+            html = request.env["ir.qweb"]._render(
+                "invoice_followup.portal_followup_upload_too_large",
+                {
+                    "max_upload_mb": max_upload_text(request.env),
+                    "back_url": request.httprequest.full_path,
+                },
+            )
             werkzeug.exceptions.abort(request.make_response(html, status=413))
         # werkzeug itself stops reading past the limit if the length was not announced
         request.httprequest.max_content_length = limit

@@ -15,7 +15,9 @@ _logger = logging.getLogger(__name__)
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
-    def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
+    def _render_template_qweb(
+        self, template_src, model, res_ids, add_context=None, options=None
+    ):
         """The daily run renders one follow-up template for a whole batch of
         steps: compile it once for the batch, where the generic method compiles
         it again for every record (which costs about as much as rendering it).
@@ -23,14 +25,20 @@ class MailTemplate(models.Model):
         the generic way."""
         generic = super()._render_template_qweb
         if model != "invoice.followup.log" or len(res_ids) < 2 or not template_src:
-            return generic(template_src, model, res_ids, add_context=add_context, options=options)
+            return generic(
+                template_src, model, res_ids, add_context=add_context, options=options
+            )
         restricted = (
             not self._unrestricted_rendering
             and not self.env.is_admin()
             and not self.env.user.has_group("mail.group_mail_template_editor")
         )
-        if restricted or not self._has_unsafe_expression_template_qweb(template_src, model):
-            return generic(template_src, model, res_ids, add_context=add_context, options=options)
+        if restricted or not self._has_unsafe_expression_template_qweb(
+            template_src, model
+        ):
+            return generic(
+                template_src, model, res_ids, add_context=add_context, options=options
+            )
 
         variables = self._render_eval_context()
         if add_context:
@@ -50,12 +58,16 @@ class MailTemplate(models.Model):
                     )
                 rendered = Markup("".join(functions[def_name](record_qweb, values)))
             except Exception as error:
-                _logger.info("Failed to render template: %s", template_src, exc_info=True)
-                raise UserError(self.env._(
-                    "Failed to render QWeb template: %(template_src)s\n\n%(template_traceback)s)",
-                    template_src=template_src,
-                    template_traceback=traceback.format_exc(),
-                )) from error
+                _logger.info(
+                    "Failed to render template: %s", template_src, exc_info=True
+                )
+                raise UserError(
+                    self.env._(
+                        "Failed to render QWeb template: %(template_src)s\n\n%(template_traceback)s)",
+                        template_src=template_src,
+                        template_traceback=traceback.format_exc(),
+                    )
+                ) from error
             # without the <div> wrapped around the template's nodes
             results[record.id] = rendered[5:-6]
         return results

@@ -4,7 +4,21 @@ from odoo import api, fields, models
 from .invoice_followup_risk_level import RISK_LEVELS
 
 # Countries whose weekend is Friday and Saturday: reminders go out Sunday to Thursday.
-FRIDAY_SATURDAY_WEEKEND = {"SA", "KW", "QA", "BH", "OM", "YE", "IQ", "JO", "EG", "SY", "LY", "DZ", "SD"}
+FRIDAY_SATURDAY_WEEKEND = {
+    "SA",
+    "KW",
+    "QA",
+    "BH",
+    "OM",
+    "YE",
+    "IQ",
+    "JO",
+    "EG",
+    "SY",
+    "LY",
+    "DZ",
+    "SD",
+}
 
 
 class ResCompany(models.Model):
@@ -55,25 +69,33 @@ class ResCompany(models.Model):
     payment_plan_max_instalments = fields.Integer("Maximum Instalments", default=6)
     payment_plan_max_months = fields.Integer("Maximum Duration (months)", default=6)
     payment_plan_min_instalment = fields.Monetary(
-        "Minimum Instalment", currency_field="currency_id",
+        "Minimum Instalment",
+        currency_field="currency_id",
         help="In company currency; smaller instalments need an accountant's approval.",
     )
     payment_plan_max_risk = fields.Selection(
         RISK_LEVELS,
-        string="Highest Risk Approved Automatically", default="medium",
+        string="Highest Risk Approved Automatically",
+        default="medium",
     )
     payment_plan_max_amount = fields.Monetary(
-        "Highest Amount Approved Automatically", currency_field="currency_id",
+        "Highest Amount Approved Automatically",
+        currency_field="currency_id",
         help="In company currency; 0 means no limit.",
     )
     payment_plan_grace_days = fields.Integer(
-        "Grace Days", default=5, help="Days an instalment may be late before the plan breaks."
+        "Grace Days",
+        default=5,
+        help="Days an instalment may be late before the plan breaks.",
     )
     payment_plan_reminder_days = fields.Integer(
-        "Remind Before (days)", default=3, help="Days before each instalment the customer is reminded."
+        "Remind Before (days)",
+        default=3,
+        help="Days before each instalment the customer is reminded.",
     )
     payment_plan_broken_stage_id = fields.Many2one(
-        "invoice.followup.stage", string="Stage When a Plan Breaks",
+        "invoice.followup.stage",
+        string="Stage When a Plan Breaks",
         domain="[('company_id', '=', id)]",
         help="Follow-up resumes with this stage when a payment plan breaks.",
     )
@@ -81,14 +103,20 @@ class ResCompany(models.Model):
     @api.model
     def _followup_default_weekdays(self, country=None):
         country = country or self.env.company.country_id
-        days = (6, 0, 1, 2, 3) if country.code in FRIDAY_SATURDAY_WEEKEND else (0, 1, 2, 3, 4)
+        days = (
+            (6, 0, 1, 2, 3)
+            if country.code in FRIDAY_SATURDAY_WEEKEND
+            else (0, 1, 2, 3, 4)
+        )
         return self.env["invoice.followup.weekday"].search([("weekday", "in", days)])
 
     def _followup_sending_weekdays(self):
         """Python weekdays on which reminders go out (the country's working
         week when nothing is set)."""
         self.ensure_one()
-        days = self.followup_weekday_ids or self._followup_default_weekdays(self.country_id)
+        days = self.followup_weekday_ids or self._followup_default_weekdays(
+            self.country_id
+        )
         return set(days.mapped("weekday"))
 
     @api.model_create_multi
@@ -96,6 +124,8 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         for company, vals in zip(companies, vals_list, strict=True):
             if company.country_id and "followup_weekday_ids" not in vals:
-                company.followup_weekday_ids = self._followup_default_weekdays(company.country_id)
+                company.followup_weekday_ids = self._followup_default_weekdays(
+                    company.country_id
+                )
         self.env["invoice.followup.stage"]._create_default_stages(companies)
         return companies

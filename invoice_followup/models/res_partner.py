@@ -42,20 +42,32 @@ class ResPartner(models.Model):
     )
 
     followup_access_token = fields.Char(
-        "Follow-up Access Token", copy=False, groups="base.group_system", index="btree_not_null",
+        "Follow-up Access Token",
+        copy=False,
+        groups="base.group_system",
+        index="btree_not_null",
         help="Signs the statement link of the follow-up mails for customers without a portal login.",
     )
     followup_link_sent_date = fields.Date(
-        "New Link Sent On", copy=False, readonly=True, groups="base.group_system",
+        "New Link Sent On",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
         help="Last day a customer asked for a new statement link (at most one a day).",
     )
     followup_promise_broken_count = fields.Integer(
-        "Broken Promises", readonly=True, copy=False,
+        "Broken Promises",
+        readonly=True,
+        copy=False,
         help="How many promises to pay this customer did not keep.",
     )
-    payment_plan_ids = fields.One2many("invoice.payment.plan", "partner_id", string="Payment Plans")
+    payment_plan_ids = fields.One2many(
+        "invoice.payment.plan", "partner_id", string="Payment Plans"
+    )
     payment_plan_broken_count = fields.Integer(
-        "Broken Payment Plans", readonly=True, copy=False,
+        "Broken Payment Plans",
+        readonly=True,
+        copy=False,
         help="How many payment plans this customer did not keep.",
     )
     followup_log_ids = fields.One2many(
@@ -67,15 +79,25 @@ class ResPartner(models.Model):
         string="Open Invoices",
     )
     followup_amount_due = fields.Monetary(
-        "Amount Due", compute="_compute_followup_figures", currency_field="followup_currency_id"
+        "Amount Due",
+        compute="_compute_followup_figures",
+        currency_field="followup_currency_id",
     )
     followup_amount_overdue = fields.Monetary(
-        "Amount Overdue", compute="_compute_followup_figures", currency_field="followup_currency_id"
+        "Amount Overdue",
+        compute="_compute_followup_figures",
+        currency_field="followup_currency_id",
     )
-    followup_currency_id = fields.Many2one("res.currency", compute="_compute_followup_figures")
-    followup_next_date = fields.Date("Next Follow-up", compute="_compute_followup_figures")
+    followup_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_followup_figures"
+    )
+    followup_next_date = fields.Date(
+        "Next Follow-up", compute="_compute_followup_figures"
+    )
     followup_next_stage_id = fields.Many2one(
-        "invoice.followup.stage", string="Next Stage", compute="_compute_followup_figures"
+        "invoice.followup.stage",
+        string="Next Stage",
+        compute="_compute_followup_figures",
     )
 
     def _followup_get_access_token(self):
@@ -108,23 +130,31 @@ class ResPartner(models.Model):
         and SMS no longer open anything (their visitors are told so and can ask
         for a new link, sent to the address on file)."""
         if not self.env.user.has_group("account.group_account_manager"):
-            raise AccessError(self.env._("Only accounting managers can renew customers' follow-up links."))
+            raise AccessError(
+                self.env._(
+                    "Only accounting managers can renew customers' follow-up links."
+                )
+            )
         partners = self.commercial_partner_id
         for partner in partners.sudo():
             partner.followup_access_token = self._followup_new_access_token()
-        partners._message_log_batch({
-            partner.id: self.env._(
-                "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
-                user=self.env.user.name,
-            )
-            for partner in partners
-        })
+        partners._message_log_batch(
+            {
+                partner.id: self.env._(
+                    "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
+                    user=self.env.user.name,
+                )
+                for partner in partners
+            }
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._("New follow-up link made: the earlier links no longer work."),
+                "message": self.env._(
+                    "New follow-up link made: the earlier links no longer work."
+                ),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -137,15 +167,28 @@ class ResPartner(models.Model):
         partner = self.sudo()
         today = fields.Date.context_today(self)
         recipient = partner._followup_get_recipient()
-        if partner.commercial_partner_id != partner or partner.followup_link_sent_date == today or not recipient.email:
+        if (
+            partner.commercial_partner_id != partner
+            or partner.followup_link_sent_date == today
+            or not recipient.email
+        ):
             return False
-        template = self.env.ref("invoice_followup.mail_template_followup_new_link", raise_if_not_found=False)
+        template = self.env.ref(
+            "invoice_followup.mail_template_followup_new_link", raise_if_not_found=False
+        )
         if not template:
             return False
         partner.followup_link_sent_date = today
-        template.sudo().send_mail(partner.id, email_values={"recipient_ids": [fields.Command.set(recipient.ids)]})
-        partner._message_log(body=self.env._("A new follow-up link was sent to %(email)s on request.",
-                                             email=recipient.email))
+        template.sudo().send_mail(
+            partner.id,
+            email_values={"recipient_ids": [fields.Command.set(recipient.ids)]},
+        )
+        partner._message_log(
+            body=self.env._(
+                "A new follow-up link was sent to %(email)s on request.",
+                email=recipient.email,
+            )
+        )
         return True
 
     def _followup_get_statement_url(self):
@@ -154,14 +197,23 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         return "%s/my/followup?%s" % (
             partner.get_base_url(),
-            url_encode({"pid": partner.id, "access_token": partner._followup_get_access_token()}),
+            url_encode(
+                {
+                    "pid": partner.id,
+                    "access_token": partner._followup_get_access_token(),
+                }
+            ),
         )
 
     def _followup_get_responsible(self, company):
         """Who follows this customer up in ``company``: its follow-up
         responsible, else its salesperson, else the company's default."""
         partner = self.commercial_partner_id.with_company(company)
-        return partner.followup_responsible_id or partner.user_id or company.followup_responsible_id
+        return (
+            partner.followup_responsible_id
+            or partner.user_id
+            or company.followup_responsible_id
+        )
 
     def _followup_text_direction(self):
         """'rtl' or 'ltr': the direction of this contact's language."""
@@ -173,13 +225,19 @@ class ResPartner(models.Model):
         """Short signed link for SMS: /f/<token> redirects to the statement."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return "%s/f/%s" % (partner.get_base_url(), partner._followup_get_access_token())
+        return "%s/f/%s" % (
+            partner.get_base_url(),
+            partner._followup_get_access_token(),
+        )
 
     def _followup_open_invoices(self, all_companies=False):
         """Open customer invoices of these customers, oldest due first, in the
         current company unless ``all_companies`` (the customer's portal statement)."""
         Move = self.env["account.move"]
-        domain = [("commercial_partner_id", "in", self.commercial_partner_id.ids), *Move._followup_open_domain()]
+        domain = [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            *Move._followup_open_domain(),
+        ]
         if not all_companies:
             domain.append(("company_id", "=", self.env.company.id))
         return Move.search(domain, order="followup_date_due, id")
@@ -200,20 +258,30 @@ class ResPartner(models.Model):
         by_partner = moves.grouped("commercial_partner_id")
         for partner in self:
             open_moves = by_partner.get(partner.commercial_partner_id, moves.browse())
-            planned = open_moves.filtered(lambda m: m.followup_next_date and m.followup_state in ("planned", "action_needed"))
+            planned = open_moves.filtered(
+                lambda m: m.followup_next_date
+                and m.followup_state in ("planned", "action_needed")
+            )
             # what the run sends: the most advanced stage due, else the next to come
             due = planned.filtered(lambda m: m.followup_next_date <= today)
             first = (
-                due.sorted(lambda m: (m.followup_next_stage_id.sequence, m.followup_next_stage_id.id))[-1:]
+                due.sorted(
+                    lambda m: (
+                        m.followup_next_stage_id.sequence,
+                        m.followup_next_stage_id.id,
+                    )
+                )[-1:]
                 or planned.sorted(lambda m: (m.followup_next_date, m.id))[:1]
             )
             partner.followup_invoice_ids = open_moves
             partner.followup_currency_id = self.env.company.currency_id
-            partner.followup_amount_due = sum(open_moves.mapped("amount_residual_signed"))
+            partner.followup_amount_due = sum(
+                open_moves.mapped("amount_residual_signed")
+            )
             partner.followup_amount_overdue = sum(
-                open_moves.filtered(lambda m: m.followup_date_due and m.followup_date_due < today).mapped(
-                    "amount_residual_signed"
-                )
+                open_moves.filtered(
+                    lambda m: m.followup_date_due and m.followup_date_due < today
+                ).mapped("amount_residual_signed")
             )
             partner.followup_next_date = first.followup_next_date
             partner.followup_next_stage_id = first.followup_next_stage_id
@@ -222,9 +290,13 @@ class ResPartner(models.Model):
     # Actions (customer form and worklist), over the engine (invoice.followup.run)
     # ------------------------------------------------------------------
     def _followup_moves_or_raise(self):
-        moves = self._followup_open_invoices().filtered(lambda m: m.followup_state != "paused")
+        moves = self._followup_open_invoices().filtered(
+            lambda m: m.followup_state != "paused"
+        )
         if not moves:
-            raise UserError(self.env._("These customers have no open invoice to follow up."))
+            raise UserError(
+                self.env._("These customers have no open invoice to follow up.")
+            )
         return moves
 
     def action_followup_send_now(self):
@@ -234,8 +306,10 @@ class ResPartner(models.Model):
     def _followup_escalation_stage(self, company):
         """The stage "Escalate" runs in ``company``: its most advanced active
         stage flagged ``escalate``, else its last active stage."""
-        stages = self.env["invoice.followup.stage"].sudo().search(
-            [("company_id", "=", company.id)], order="sequence desc, id desc"
+        stages = (
+            self.env["invoice.followup.stage"]
+            .sudo()
+            .search([("company_id", "=", company.id)], order="sequence desc, id desc")
         )
         return stages.filtered("escalate")[:1] or stages[:1]
 
@@ -249,26 +323,44 @@ class ResPartner(models.Model):
             lambda m: m.followup_date_due and m.followup_date_due < today
         )
         if not moves:
-            raise UserError(self.env._("These customers have no overdue invoice to escalate."))
+            raise UserError(
+                self.env._("These customers have no overdue invoice to escalate.")
+            )
         stage = self._followup_escalation_stage(company)
         if not stage:
-            raise UserError(self.env._("The company %(company)s has no follow-up stage.", company=company.name))
+            raise UserError(
+                self.env._(
+                    "The company %(company)s has no follow-up stage.",
+                    company=company.name,
+                )
+            )
         moves.check_access("write")
-        return self.env["invoice.followup.run"]._run(moves, run_by="user", force=True, stage=stage)._action_show_result()
+        return (
+            self.env["invoice.followup.run"]
+            ._run(moves, run_by="user", force=True, stage=stage)
+            ._action_show_result()
+        )
 
     def action_followup_skip_stage(self):
         """Mark the next stage as done without sending anything."""
         moves = self._followup_moves_or_raise()
         for move in moves.filtered("followup_next_stage_id"):
-            move.write({
-                "followup_stage_id": move.followup_next_stage_id.id,
-                "followup_last_date": fields.Date.context_today(self),
-            })
-        moves._message_log_batch({
-            m.id: self.env._("Follow-up stage %(stage)s skipped by %(user)s.",
-                             stage=m.followup_stage_id.name, user=self.env.user.name)
-            for m in moves
-        })
+            move.write(
+                {
+                    "followup_stage_id": move.followup_next_stage_id.id,
+                    "followup_last_date": fields.Date.context_today(self),
+                }
+            )
+        moves._message_log_batch(
+            {
+                m.id: self.env._(
+                    "Follow-up stage %(stage)s skipped by %(user)s.",
+                    stage=m.followup_stage_id.name,
+                    user=self.env.user.name,
+                )
+                for m in moves
+            }
+        )
         return True
 
     def action_followup_exclude(self):
@@ -291,40 +383,53 @@ class ResPartner(models.Model):
 
     def action_followup_pause(self):
         return self._followup_wizard_action(
-            "invoice.followup.pause.wizard", {"default_partner_ids": self.commercial_partner_id.ids}
+            "invoice.followup.pause.wizard",
+            {"default_partner_ids": self.commercial_partner_id.ids},
         )
 
     def action_followup_preview(self):
         self.ensure_one()
         return self._followup_wizard_action(
-            "invoice.followup.preview.wizard", {"default_partner_id": self.commercial_partner_id.id}
+            "invoice.followup.preview.wizard",
+            {"default_partner_id": self.commercial_partner_id.id},
         )
 
     def action_followup_log_call(self):
         return self._followup_wizard_action(
-            "invoice.followup.call.wizard", {"default_partner_ids": self.commercial_partner_id.ids}
+            "invoice.followup.call.wizard",
+            {"default_partner_ids": self.commercial_partner_id.ids},
         )
 
     def action_followup_open_history(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("invoice_followup.invoice_followup_log_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_followup.invoice_followup_log_action"
+        )
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         return action
 
-    def _followup_set_preferences(self, use_email, use_sms, use_letter, use_phone, mobile, lang):
+    def _followup_set_preferences(
+        self, use_email, use_sms, use_letter, use_phone, mobile, lang
+    ):
         """Preferences from the portal; the mobile number is validated."""
         self.ensure_one()
         partner = self.commercial_partner_id
         recipient = partner._followup_get_recipient()
         values = {}
         if mobile:
-            country = recipient.country_id or partner.country_id or self.env.company.country_id
+            country = (
+                recipient.country_id
+                or partner.country_id
+                or self.env.company.country_id
+            )
             formatted = recipient._phone_format(number=mobile, country=country)
             if not formatted:
-                raise UserError(self.env._(
-                    "The mobile number %(number)s is not valid. Please write it with the "
-                    "country code, for example +966 50 123 4567.",
-                    number=mobile,
-                ))
+                raise UserError(
+                    self.env._(
+                        "The mobile number %(number)s is not valid. Please write it with the "
+                        "country code, for example +966 50 123 4567.",
+                        number=mobile,
+                    )
+                )
             values["mobile"] = formatted
         if lang:
             if lang not in dict(self.env["res.lang"].get_installed()):
@@ -332,13 +437,19 @@ class ResPartner(models.Model):
             values["lang"] = lang
         if values:
             recipient.write(values)
-        partner.write({
-            "followup_use_email": use_email,
-            "followup_use_sms": use_sms,
-            "followup_use_letter": use_letter,
-            "followup_use_phone": use_phone,
-        })
-        partner._message_log(body=self.env._("Contact preferences updated by the customer in the portal."))
+        partner.write(
+            {
+                "followup_use_email": use_email,
+                "followup_use_sms": use_sms,
+                "followup_use_letter": use_letter,
+                "followup_use_phone": use_phone,
+            }
+        )
+        partner._message_log(
+            body=self.env._(
+                "Contact preferences updated by the customer in the portal."
+            )
+        )
         return True
 
     # ------------------------------------------------------------------
@@ -351,14 +462,18 @@ class ResPartner(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         moves = self._followup_open_invoices(all_companies=True).filtered(
-            lambda m: m.followup_date_due and m.followup_date_due < today
+            lambda m: m.followup_date_due
+            and m.followup_date_due < today
             and m.followup_pause_reason not in ("payment_plan", "dispute")
         )
         if currency_id:
             moves = moves.filtered(lambda m: m.currency_id.id == currency_id)
         elif len(moves.currency_id) > 1:
             by_currency = moves.grouped("currency_id")
-            moves = max(by_currency.values(), key=lambda ms: sum(ms.mapped("amount_residual_signed")))
+            moves = max(
+                by_currency.values(),
+                key=lambda ms: sum(ms.mapped("amount_residual_signed")),
+            )
         if not moves:
             raise UserError(self.env._("You have no overdue invoice to pay."))
         if len(moves.company_id) > 1:

@@ -14,5 +14,13 @@ class ReportFollowupLetter(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         docs = self.env["invoice.followup.log"].browse(docids)
         Document = self.env["invoice.followup.document"]
-        statements = {doc.id: Document._statement_values(doc.partner_id, doc.company_id, doc) for doc in docs}
-        return {"doc_ids": docids, "doc_model": "invoice.followup.log", "docs": docs, "statements": statements}
+        statements = {
+            doc.id: Document._statement_values(doc.partner_id, doc.company_id, doc)
+            for doc in docs
+        }
+        return {
+            "doc_ids": docids,
+            "doc_model": "invoice.followup.log",
+            "docs": docs,
+            "statements": statements,
+        }

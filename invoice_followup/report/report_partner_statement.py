@@ -14,5 +14,15 @@ class ReportPartnerStatement(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         docs = self.env["res.partner"].browse(docids)
         Document = self.env["invoice.followup.document"]
-        statements = {doc.id: Document._statement_values(doc.commercial_partner_id, self.env.company) for doc in docs}
-        return {"doc_ids": docids, "doc_model": "res.partner", "docs": docs, "statements": statements}
+        statements = {
+            doc.id: Document._statement_values(
+                doc.commercial_partner_id, self.env.company
+            )
+            for doc in docs
+        }
+        return {
+            "doc_ids": docids,
+            "doc_model": "res.partner",
+            "docs": docs,
+            "statements": statements,
+        }

@@ -14,5 +14,15 @@ class ReportWorklistStatement(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         docs = self.env["invoice.followup.worklist"].browse(docids)
         Document = self.env["invoice.followup.document"]
-        statements = {doc.id: Document._statement_values(doc.partner_id, doc.company_id or self.env.company) for doc in docs}
-        return {"doc_ids": docids, "doc_model": "invoice.followup.worklist", "docs": docs, "statements": statements}
+        statements = {
+            doc.id: Document._statement_values(
+                doc.partner_id, doc.company_id or self.env.company
+            )
+            for doc in docs
+        }
+        return {
+            "doc_ids": docids,
+            "doc_model": "invoice.followup.worklist",
+            "docs": docs,
+            "statements": statements,
+        }

@@ -58,11 +58,15 @@ class TestFollowupSchedule(FollowupCommon):
         """Scenario: an overdue invoice is fully reversed by a credit note: no more follow-up."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=10)
-            wizard = self.env["account.move.reversal"].with_context(
-                active_model="account.move", active_ids=move.ids
-            ).create({"journal_id": move.journal_id.id, "reason": "wrong price"})
+            wizard = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=move.ids)
+                .create({"journal_id": move.journal_id.id, "reason": "wrong price"})
+            )
             wizard.refund_moves()
-            refund = self.env["account.move"].search([("reversed_entry_id", "=", move.id)])
+            refund = self.env["account.move"].search(
+                [("reversed_entry_id", "=", move.id)]
+            )
             refund.action_post()  # posting a full reversal reconciles it with the invoice
             self.assertEqual(move.payment_state, "reversed")
             self.assertEqual(move.followup_state, "done")
@@ -73,9 +77,11 @@ class TestFollowupSchedule(FollowupCommon):
         and sends the due reminder."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
-            wizard = self.env["invoice.followup.pause.wizard"].with_context(
-                active_model="account.move", active_ids=move.ids
-            ).create({"reason": "promise", "date_until": TODAY + timedelta(days=5)})
+            wizard = (
+                self.env["invoice.followup.pause.wizard"]
+                .with_context(active_model="account.move", active_ids=move.ids)
+                .create({"reason": "promise", "date_until": TODAY + timedelta(days=5)})
+            )
             wizard.action_apply()
             self.assertEqual(move.followup_state, "paused")
             self._run()
@@ -85,7 +91,9 @@ class TestFollowupSchedule(FollowupCommon):
             self.assertFalse(move.followup_pause_reason)
             self.assertEqual(self._logs().stage_id, self.stage_first)
             self.assertTrue(move.followup_promise_broken)
-            broken = move.message_ids.filtered(lambda m: "did not keep the promise to pay" in (m.body or ""))
+            broken = move.message_ids.filtered(
+                lambda m: "did not keep the promise to pay" in (m.body or "")
+            )
             self.assertEqual(len(broken), 1)
 
     def test_excluded_customer_left_alone(self):
@@ -100,7 +108,18 @@ class TestFollowupSchedule(FollowupCommon):
             self.assertEqual(other.followup_state, "planned")
             self._run()
             self.assertFalse(self._logs())
-            self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)]))
+            self.assertFalse(
+                self.env["mail.mail"].search(
+                    [("recipient_ids", "in", self.customer.ids)]
+                )
+            )
             self.assertEqual(self._logs(self.customer_b).stage_id, self.stage_first)
-            self.assertEqual(len(self.env["mail.mail"].search([("recipient_ids", "in", self.customer_b.ids)])), 1)
+            self.assertEqual(
+                len(
+                    self.env["mail.mail"].search(
+                        [("recipient_ids", "in", self.customer_b.ids)]
+                    )
+                ),
+                1,
+            )
             self.assertFalse(move.followup_stage_id)

@@ -27,7 +27,9 @@ def pdf_text(pdf):
         handle.flush()
         text = subprocess.run(
             ["pdftotext", "-enc", "UTF-8", handle.name, "-"],
-            capture_output=True, check=True, timeout=60,
+            capture_output=True,
+            check=True,
+            timeout=60,
         ).stdout.decode()
     return unicodedata.normalize("NFKC", text)
 
@@ -39,7 +41,9 @@ def pdf_word_boxes(pdf):
         handle.flush()
         out = subprocess.run(
             ["pdftotext", "-bbox", "-enc", "UTF-8", handle.name, "-"],
-            capture_output=True, check=True, timeout=60,
+            capture_output=True,
+            check=True,
+            timeout=60,
         ).stdout.decode()
     boxes = []
     width = 0.0
@@ -47,9 +51,14 @@ def pdf_word_boxes(pdf):
         page = re.search(r'<page width="([\d.]+)"', line)
         if page:
             width = float(page.group(1))
-        word = re.search(r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>', line)
+        word = re.search(
+            r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>',
+            line,
+        )
         if word:
-            boxes.append((width, word.group(3), float(word.group(1)), float(word.group(2))))
+            boxes.append(
+                (width, word.group(3), float(word.group(1)), float(word.group(2)))
+            )
     return boxes
 
 
@@ -61,21 +70,29 @@ class TestCommunications(FollowupCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("ar_001")
-        cls.env["ir.module.module"]._load_module_terms(["invoice_followup"], ["ar_001"], overwrite=True)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["invoice_followup"], ["ar_001"], overwrite=True
+        )
         cls.customer_b.lang = "en_US"
         cls.customer.lang = "ar_001"
         cls.customer.name = "شركة الخليج للتجارة"
-        cls.responsible = cls.env["res.users"].create({
-            "name": "Layla Haddad",
-            "login": "layla.followup",
-            "phone": "+966 11 555 0101",
-            "groups_id": [Command.set([cls.env.ref("account.group_account_invoice").id])],
-        })
+        cls.responsible = cls.env["res.users"].create(
+            {
+                "name": "Layla Haddad",
+                "login": "layla.followup",
+                "phone": "+966 11 555 0101",
+                "groups_id": [
+                    Command.set([cls.env.ref("account.group_account_invoice").id])
+                ],
+            }
+        )
         cls.company.followup_responsible_id = cls.responsible
-        cls.env["res.partner.bank"].create({
-            "acc_number": "SA0380000000608010167519",
-            "partner_id": cls.company.partner_id.id,
-        })
+        cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "SA0380000000608010167519",
+                "partner_id": cls.company.partner_id.id,
+            }
+        )
         with freeze_time(TODAY):
             cls.en_late = cls._invoice(cls.customer_b, amount=1500.0, days_late=20)
             cls.en_recent = cls._invoice(cls.customer_b, amount=250.0, days_late=4)
@@ -120,7 +137,16 @@ class TestCommunications(FollowupCommon, HttpCase):
                     for move in self.en_late | self.en_recent:
                         self.assertIn(move.name, body)
                         self.assertIn(str(escape(move.get_portal_url())), body)
-                        self.assertIn(str(escape(log._get_followup_invoice_action_url(move, "question"))), body)
+                        self.assertIn(
+                            str(
+                                escape(
+                                    log._get_followup_invoice_action_url(
+                                        move, "question"
+                                    )
+                                )
+                            ),
+                            body,
+                        )
                     self.assertIn("1,500.00", body)
                     self.assertIn("1,750.00", body)  # total due
                     self.assertIn("Days late: 20", body)
@@ -131,7 +157,16 @@ class TestCommunications(FollowupCommon, HttpCase):
                     # overdue invoices: pay and answer, never "did you receive it?"
                     self.assertIn("I already paid", body)
                     self.assertIn("I need more time", body)
-                    self.assertIn(str(escape(log._get_followup_invoice_action_url(self.en_late, "promise"))), body)
+                    self.assertIn(
+                        str(
+                            escape(
+                                log._get_followup_invoice_action_url(
+                                    self.en_late, "promise"
+                                )
+                            )
+                        ),
+                        body,
+                    )
                     self.assertNotIn("Yes, I received it", body)
 
     def test_receipt_check_asks_to_confirm_the_new_invoice_only(self):
@@ -140,21 +175,38 @@ class TestCommunications(FollowupCommon, HttpCase):
         "Yes, I received it" link (route 'confirm'); the overdue one gets "Pay now"
         and no confirmation link."""
         with freeze_time(TODAY):
-            new = self._invoice(self.customer_b, amount=99.0, invoice_date=TODAY, term=self.term_30)
+            new = self._invoice(
+                self.customer_b, amount=99.0, invoice_date=TODAY, term=self.term_30
+            )
             log = self._log(self.customer_b, self.stage_receipt, new)
             self.assertIn(self.en_late, log.move_ids)
             body = str(self._render(log)["body_html"])
-            self.assertIn(str(escape(log._get_followup_invoice_action_url(new, "confirm"))), body)
-            self.assertNotIn(str(escape(log._get_followup_invoice_action_url(self.en_late, "confirm"))), body)
+            self.assertIn(
+                str(escape(log._get_followup_invoice_action_url(new, "confirm"))), body
+            )
+            self.assertNotIn(
+                str(
+                    escape(
+                        log._get_followup_invoice_action_url(self.en_late, "confirm")
+                    )
+                ),
+                body,
+            )
             self.assertIn("Pay now", body)
 
     def test_stage_extra_content_is_shown(self):
         """Scenario: the accountant adds an offer to the first reminder; the mail
         shows it, the other stages' mails do not."""
-        self.stage_first.extra_content = "<p>Pay this week and get 2% off your next order.</p>"
+        self.stage_first.extra_content = (
+            "<p>Pay this week and get 2% off your next order.</p>"
+        )
         with freeze_time(TODAY):
-            first = self._render(self._log(self.customer_b, self.stage_first, self.en_late))
-            second = self._render(self._log(self.customer_b, self.stage_second, self.en_late))
+            first = self._render(
+                self._log(self.customer_b, self.stage_first, self.en_late)
+            )
+            second = self._render(
+                self._log(self.customer_b, self.stage_second, self.en_late)
+            )
         self.assertIn("get 2% off", str(first["body_html"]))
         self.assertNotIn("get 2% off", str(second["body_html"]))
 
@@ -187,17 +239,25 @@ class TestCommunications(FollowupCommon, HttpCase):
         Each gets exactly the mail it would get alone, in its own language."""
         with freeze_time(TODAY):
             ar_log = self._log(self.customer, self.stage_second, self.ar_late)
-            en_log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
+            en_log = self._log(
+                self.customer_b, self.stage_second, self.en_late | self.en_recent
+            )
             other = self._log(self.customer_b, self.stage_second, self.en_late)
             template = self.stage_second.mail_template_id
-            together = template._generate_template((ar_log | en_log | other).ids, ("subject", "body_html"))
+            together = template._generate_template(
+                (ar_log | en_log | other).ids, ("subject", "body_html")
+            )
             for log in ar_log | en_log | other:
                 alone = self._render(log)
-                self.assertEqual(str(together[log.id]["body_html"]), str(alone["body_html"]))
+                self.assertEqual(
+                    str(together[log.id]["body_html"]), str(alone["body_html"])
+                )
                 self.assertEqual(together[log.id]["subject"], alone["subject"])
         self.assertIn('dir="rtl"', str(together[ar_log.id]["body_html"]))
         self.assertIn("Dear Northwind Ltd,", str(together[en_log.id]["body_html"]))
-        self.assertNotEqual(str(together[en_log.id]["body_html"]), str(together[ar_log.id]["body_html"]))
+        self.assertNotEqual(
+            str(together[en_log.id]["body_html"]), str(together[ar_log.id]["body_html"])
+        )
 
     def test_formatted_amounts_and_dates_match_odoo(self):
         """Scenario: the mails format their amounts and dates themselves (once per
@@ -211,7 +271,9 @@ class TestCommunications(FollowupCommon, HttpCase):
             fdate, famount = formatters(get_lang(env))
             for currency in (self.company.currency_id, kwd):
                 for amount in (1234567.891, -42.5, 0.0):
-                    self.assertEqual(famount(amount, currency), format_amount(env, amount, currency))
+                    self.assertEqual(
+                        famount(amount, currency), format_amount(env, amount, currency)
+                    )
             self.assertEqual(fdate(TODAY), format_date(env, TODAY))
             self.assertEqual(fdate(False), "")
 
@@ -222,15 +284,21 @@ class TestCommunications(FollowupCommon, HttpCase):
         notification), so that the customer's reply lands there too; the queued
         mail carries the whole content in the layout, with a one-line summary
         as its preview text."""
-        alias_domain = self.env["mail.alias.domain"].create({"name": "replies.example.com"})
+        alias_domain = self.env["mail.alias.domain"].create(
+            {"name": "replies.example.com"}
+        )
         self.company.alias_domain_id = alias_domain
         with freeze_time(TODAY):
-            log = self._log(self.customer_b, self.stage_second, self.en_late | self.en_recent)
+            log = self._log(
+                self.customer_b, self.stage_second, self.en_late | self.en_recent
+            )
             send_email(log)
         message = log.mail_message_id
         self.assertEqual(log.email_state, "sent")
         self.assertEqual(log.email_info, self.customer_b.email_formatted)
-        self.assertEqual((message.model, message.res_id), ("res.partner", self.customer_b.id))
+        self.assertEqual(
+            (message.model, message.res_id), ("res.partner", self.customer_b.id)
+        )
         self.assertIn(message, self.customer_b.message_ids)
         self.assertEqual(message.message_type, "comment")
         self.assertIn("second payment reminder", message.subject)
@@ -240,7 +308,10 @@ class TestCommunications(FollowupCommon, HttpCase):
         self.assertEqual(message.partner_ids, self.customer_b)
         notification = message.notification_ids
         self.assertEqual(notification.res_partner_id, self.customer_b)
-        self.assertEqual((notification.notification_type, notification.notification_status), ("email", "ready"))
+        self.assertEqual(
+            (notification.notification_type, notification.notification_status),
+            ("email", "ready"),
+        )
         mail = notification.mail_mail_id
         self.assertEqual(mail.state, "outgoing")
         self.assertEqual(mail.recipient_ids, self.customer_b)
@@ -264,10 +335,14 @@ class TestCommunications(FollowupCommon, HttpCase):
             log = self._log(self.customer, self.stage_final, self.ar_late)
             send_email(log)
         self.assertEqual(log.email_state, "sent")
-        mail = self.env["mail.mail"].search([("mail_message_id", "=", log.mail_message_id.id)])
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "=", log.mail_message_id.id)]
+        )
         self.assertEqual(len(mail), 1)
         self.assertIn("max-width: 600px", mail.body_html)
-        self.assertIn('<html lang="ar-001" dir="rtl">', mail.body_html.replace("ar_001", "ar-001"))
+        self.assertIn(
+            '<html lang="ar-001" dir="rtl">', mail.body_html.replace("ar_001", "ar-001")
+        )
         self.assertIn("إشعار أخير", mail.subject)
         self.assertNotIn("/mail/view", mail.body_html)
         self.assertEqual(len(mail.attachment_ids), 1)
@@ -286,8 +361,12 @@ class TestCommunications(FollowupCommon, HttpCase):
             en_log = self._log(self.customer_b, self.stage_first, self.en_late)
             ar_log = self._log(self.customer, self.stage_first, self.ar_late)
             template = self.stage_first.sms_template_id
-            en_body = template._render_field("body", en_log.ids, compute_lang=True)[en_log.id]
-            ar_body = template._render_field("body", ar_log.ids, compute_lang=True)[ar_log.id]
+            en_body = template._render_field("body", en_log.ids, compute_lang=True)[
+                en_log.id
+            ]
+            ar_body = template._render_field("body", ar_log.ids, compute_lang=True)[
+                ar_log.id
+            ]
         self.assertIn("1,750.00", en_body)
         self.assertIn("02/12/2026", en_body)
         self.assertIn(en_log._get_followup_sms_url(), en_body)
@@ -312,15 +391,25 @@ class TestCommunications(FollowupCommon, HttpCase):
         (30% 45 days late, 70% due in 15 days). The ageing of the statement puts
         each open instalment in its bucket, whatever step is being sent."""
         with freeze_time(TODAY):
-            self._invoice(self.customer_b, amount=300.0, invoice_date=TODAY, term=self.term_30)
+            self._invoice(
+                self.customer_b, amount=300.0, invoice_date=TODAY, term=self.term_30
+            )
             self._invoice(self.customer_b, amount=70.0, days_late=100)
-            self._invoice(self.customer_b, amount=1000.0, invoice_date=TODAY - timedelta(days=45),
-                          term=self.term_split)
-            ageing = self.env["invoice.followup.document"]._ageing(self.customer_b, self.company, TODAY)
+            self._invoice(
+                self.customer_b,
+                amount=1000.0,
+                invoice_date=TODAY - timedelta(days=45),
+                term=self.term_split,
+            )
+            ageing = self.env["invoice.followup.document"]._ageing(
+                self.customer_b, self.company, TODAY
+            )
         self.assertEqual(len(ageing), 1)
         row = ageing[0]
         self.assertEqual(row["currency"], self.company.currency_id)
-        self.assertEqual(row["buckets"], [300.0 + 700.0, 250.0 + 1500.0, 300.0, 0.0, 70.0])
+        self.assertEqual(
+            row["buckets"], [300.0 + 700.0, 250.0 + 1500.0, 300.0, 0.0, 70.0]
+        )
         self.assertAlmostEqual(row["total"], 3120.0)
 
     def test_letter_pdf_in_arabic(self):
@@ -329,11 +418,19 @@ class TestCommunications(FollowupCommon, HttpCase):
         holds the Arabic wording, the invoice number and the company name."""
         with freeze_time(TODAY):
             log = self._log(self.customer, self.stage_final, self.ar_late)
-            html = self.env["ir.actions.report"]._render_qweb_html(
-                "invoice_followup.action_report_followup_letter", log.ids
-            )[0].decode()
-            pdf, _type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-                "invoice_followup.action_report_followup_letter", log.ids
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(
+                    "invoice_followup.action_report_followup_letter", log.ids
+                )[0]
+                .decode()
+            )
+            pdf, _type = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf(
+                    "invoice_followup.action_report_followup_letter", log.ids
+                )
             )
         self.assertIn('dir="rtl"', html)
         self.assertIn("أعمار الفواتير المفتوحة", html)
@@ -361,7 +458,11 @@ class TestCommunications(FollowupCommon, HttpCase):
         with freeze_time(TODAY):
             report = self.env.ref("invoice_followup.action_report_partner_statement")
             partners = self.customer_b | self.customer
-            html = self.env["ir.actions.report"]._render_qweb_html(report, partners.ids)[0].decode()
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(report, partners.ids)[0]
+                .decode()
+            )
             self.assertIn("Statement of account", html)
             self.assertIn("كشف حساب", html)
             for move in self.en_late | self.en_recent | self.ar_late:
@@ -370,14 +471,22 @@ class TestCommunications(FollowupCommon, HttpCase):
             self.assertIn("o_followup_sender", html)
             self.assertIn(self.company.partner_id.city or self.company.name, html)
             self.assertIn("data:image/png;base64,", html)
-            pdf, _type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-                report, partners.ids
+            pdf, _type = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf(report, partners.ids)
             )
             self.assertTrue(pdf.startswith(b"%PDF"))
-            rows = self.env["invoice.followup.worklist"].search([("partner_id", "in", partners.ids)])
+            rows = self.env["invoice.followup.worklist"].search(
+                [("partner_id", "in", partners.ids)]
+            )
             self.assertEqual(len(rows), 2)
-            worklist_html = self.env["ir.actions.report"]._render_qweb_html(
-                "invoice_followup.action_report_worklist_statement", rows.ids
-            )[0].decode()
+            worklist_html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(
+                    "invoice_followup.action_report_worklist_statement", rows.ids
+                )[0]
+                .decode()
+            )
             self.assertIn(self.ar_late.name, worklist_html)
             self.assertIn(self.en_late.name, worklist_html)

@@ -301,14 +301,22 @@ class TestDemoData(TransactionCase):
         Until then the invoice's follow-up goes on."""
         customer = self.ref("partner_al_noor_demo")
         invoice = self.ref("invoice_al_noor_overdue_35_demo")
-        plan = self.env["invoice.payment.plan"].search([("partner_id", "=", customer.id)])
+        plan = self.env["invoice.payment.plan"].search(
+            [("partner_id", "=", customer.id)]
+        )
         self.assertEqual(plan.state, "proposed")
         self.assertEqual(plan.move_ids, invoice)
         self.assertEqual(len(plan.line_ids), 3)
         total = sum(plan.line_ids.mapped("amount"))
-        self.assertEqual(plan.currency_id.compare_amounts(total, invoice.amount_residual), 0)
+        self.assertEqual(
+            plan.currency_id.compare_amounts(total, invoice.amount_residual), 0
+        )
         dates = plan.line_ids.sorted("date_due").mapped("date_due")
-        self.assertTrue(all(28 <= (later - earlier).days <= 31 for earlier, later in pairwise(dates)))
+        self.assertTrue(
+            all(
+                28 <= (later - earlier).days <= 31 for earlier, later in pairwise(dates)
+            )
+        )
         self.assertFalse(invoice.followup_pause_reason)
 
     def test_excluded_customer(self):
@@ -357,9 +365,15 @@ class TestDemoData(TransactionCase):
         the demo company sends on its working days."""
         for xmlid in UNPAID_INVOICES:
             invoice = self.ref(xmlid)
-            expected = "paused" if invoice.commercial_partner_id.followup_excluded else "planned"
+            expected = (
+                "paused"
+                if invoice.commercial_partner_id.followup_excluded
+                else "planned"
+            )
             self.assertEqual(invoice.followup_state, expected, xmlid)
             self.assertTrue(invoice.followup_next_stage_id, xmlid)
             self.assertTrue(invoice.followup_next_date, xmlid)
-        self.assertEqual(self.ref("invoice_maison_lumiere_paid_demo").followup_state, "done")
+        self.assertEqual(
+            self.ref("invoice_maison_lumiere_paid_demo").followup_state, "done"
+        )
         self.assertTrue(self.env.company._followup_sending_weekdays())

@@ -26,7 +26,9 @@ class TestFollowupAnswers(FollowupCommon):
 
     def _plan(self, moves, count=2):
         Plan = self.env["invoice.payment.plan"]
-        return Plan.create(Plan._prepare_plan_values(moves, count, TODAY + timedelta(days=7)))
+        return Plan.create(
+            Plan._prepare_plan_values(moves, count, TODAY + timedelta(days=7))
+        )
 
     @freeze_time(TODAY)
     def test_answers_keep_an_accountants_pause(self):
@@ -34,10 +36,15 @@ class TestFollowupAnswers(FollowupCommon):
         the customer; the customer then asks a question and promises a date:
         both are recorded, the accountant's pause stays as it was."""
         until = TODAY + timedelta(days=20)
-        self.move.write({"followup_pause_reason": "manual", "followup_paused_until": until})
+        self.move.write(
+            {"followup_pause_reason": "manual", "followup_paused_until": until}
+        )
         self.move._followup_ask("question", "wrong_amount", "Why?", "Omar")
         self.move._followup_promise(TODAY + timedelta(days=5), None, "Omar")
-        self.assertEqual((self.move.followup_pause_reason, self.move.followup_paused_until), ("manual", until))
+        self.assertEqual(
+            (self.move.followup_pause_reason, self.move.followup_paused_until),
+            ("manual", until),
+        )
         self.assertEqual(self.move.followup_question_state, "open")
         self.assertEqual(self.move.followup_promise_date, TODAY + timedelta(days=5))
         other = self._invoice(days_late=5)
@@ -59,7 +66,9 @@ class TestFollowupAnswers(FollowupCommon):
         plan.action_activate()
         with self.assertRaisesRegex(UserError, "part of a payment plan"):
             self.move._followup_promise(TODAY + timedelta(days=5), None, "Omar")
-        self.move._followup_ask("question", "other", "When is the next instalment?", "Omar")
+        self.move._followup_ask(
+            "question", "other", "When is the next instalment?", "Omar"
+        )
         self.assertEqual(self.move.followup_pause_reason, "payment_plan")
         with self.assertRaises(UserError):
             self._plan(self.move)
@@ -67,7 +76,9 @@ class TestFollowupAnswers(FollowupCommon):
             self.env["invoice.payment.plan"]._create_request(self.customer, 2)
         Plan = self.env["invoice.payment.plan"]
         with self.assertRaisesRegex(ValidationError, "already in payment plan"):
-            values = Plan._prepare_plan_values(self._invoice(days_late=3), 2, TODAY + timedelta(days=7))
+            values = Plan._prepare_plan_values(
+                self._invoice(days_late=3), 2, TODAY + timedelta(days=7)
+            )
             values["move_ids"][0][2].append(self.move.id)
             Plan.create(values)
 
@@ -94,7 +105,9 @@ class TestFollowupAnswers(FollowupCommon):
         self.move._followup_promise(TODAY + timedelta(days=20), None, "Omar")
         self.assertEqual(self.move.followup_promise_made_date, TODAY)
         with freeze_time(TODAY + timedelta(days=10)):
-            with self.assertRaisesRegex(UserError, "Please choose a date between today and"):
+            with self.assertRaisesRegex(
+                UserError, "Please choose a date between today and"
+            ):
                 self.move._followup_promise(TODAY + timedelta(days=35), None, "Omar")
             self.move._followup_promise(TODAY + timedelta(days=30), None, "Omar")
         self.assertEqual(self.move.followup_promise_date, TODAY + timedelta(days=30))
@@ -117,7 +130,9 @@ class TestFollowupAnswers(FollowupCommon):
         self.assertEqual(self.move.followup_promise_broken_count, 2)
         self.assertEqual(self.customer.followup_promise_broken_count, 2)
         # said in the customer's chatter too, once per break
-        notes = self.customer.message_ids.filtered(lambda m: "Promise to pay not kept" in (m.body or ""))
+        notes = self.customer.message_ids.filtered(
+            lambda m: "Promise to pay not kept" in (m.body or "")
+        )
         self.assertEqual(len(notes), 2)
         self.assertIn(self.move.name, notes[0].body)
 
@@ -127,7 +142,10 @@ class TestFollowupAnswers(FollowupCommon):
         self.assertTrue(self.move._followup_confirm_receipt("Omar"))
         first = self.move.followup_receipt_date
         self.assertFalse(self.move._followup_confirm_receipt("Someone else"))
-        self.assertEqual((self.move.followup_receipt_date, self.move.followup_receipt_by), (first, "Omar"))
+        self.assertEqual(
+            (self.move.followup_receipt_date, self.move.followup_receipt_by),
+            (first, "Omar"),
+        )
 
     @freeze_time(TODAY)
     def test_every_answer_creates_one_activity_for_the_responsible(self):
@@ -137,8 +155,13 @@ class TestFollowupAnswers(FollowupCommon):
         accepted, plan declined) creates exactly one activity, for that
         responsible, on the invoice or the plan it is about; none sends an
         assignment mail. A repeated receipt confirmation creates none."""
-        responsible = new_test_user(self.env, "fu_answers", groups="account.group_account_invoice",
-                                    company_id=self.company.id, company_ids=self.company.ids)
+        responsible = new_test_user(
+            self.env,
+            "fu_answers",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
         self.customer.with_company(self.company).followup_responsible_id = responsible
         self.customer_b.with_company(self.company).followup_responsible_id = responsible
         Activity = self.env["mail.activity"]
@@ -152,8 +175,12 @@ class TestFollowupAnswers(FollowupCommon):
             new = Activity.search([]) - before
             self.assertEqual(len(new), 1, do.__doc__)
             self.assertEqual(new.user_id, responsible, do.__doc__)
-            self.assertEqual((new.res_model, new.res_id), (record._name, record.id), do.__doc__)
-            self.assertEqual(self.env["mail.mail"].search(to_responsible), mails, do.__doc__)
+            self.assertEqual(
+                (new.res_model, new.res_id), (record._name, record.id), do.__doc__
+            )
+            self.assertEqual(
+                self.env["mail.mail"].search(to_responsible), mails, do.__doc__
+            )
             return record
 
         def confirm():
@@ -167,6 +194,7 @@ class TestFollowupAnswers(FollowupCommon):
                 move = self._invoice(days_late=2)
                 move._followup_ask(kind, reason, "Details", "Omar")
                 return move
+
             do.__doc__ = kind
             return do
 
@@ -183,7 +211,9 @@ class TestFollowupAnswers(FollowupCommon):
 
         def accept():
             """plan accepted"""
-            plan = Plan.search([("partner_id", "=", self.customer.id), ("state", "=", "proposed")])
+            plan = Plan.search(
+                [("partner_id", "=", self.customer.id), ("state", "=", "proposed")]
+            )
             plan._action_accept("Omar")
             return plan
 
@@ -197,12 +227,18 @@ class TestFollowupAnswers(FollowupCommon):
 
         def decline():
             """plan declined"""
-            plan = Plan.search([("partner_id", "=", self.customer_b.id), ("state", "=", "proposed")])
+            plan = Plan.search(
+                [("partner_id", "=", self.customer_b.id), ("state", "=", "proposed")]
+            )
             plan._action_decline("Omar")
             return plan
 
         move = answer(confirm)
-        for kind, reason in (("question", "wrong_amount"), ("dispute", "quality"), ("paid", "already_paid")):
+        for kind, reason in (
+            ("question", "wrong_amount"),
+            ("dispute", "quality"),
+            ("paid", "already_paid"),
+        ):
             answer(ask(kind, reason))
         answer(promise)
         answer(request_inside)
@@ -220,15 +256,24 @@ class TestFollowupAnswersPortal(FollowupHttpCommon):
         """Scenario, through the real route: a promise on an invoice of an active
         plan is refused on the form with the reason; the plan's pause stays."""
         today = fields.Date.today()
-        move = self._invoice(invoice_date=today - timedelta(days=40), term=self.term_30, amount=500.0)
+        move = self._invoice(
+            invoice_date=today - timedelta(days=40), term=self.term_30, amount=500.0
+        )
         Plan = self.env["invoice.payment.plan"]
-        Plan.create(Plan._prepare_plan_values(move, 2, today + timedelta(days=7))).action_activate()
+        Plan.create(
+            Plan._prepare_plan_values(move, 2, today + timedelta(days=7))
+        ).action_activate()
         token = move._portal_ensure_token()
         url = f"/my/followup/invoice/{move.id}/promise?access_token={token}"
-        response = self.url_open(url, data={
-            "csrf_token": self._csrf(url), "name": "Omar",
-            "date": fields.Date.to_string(today + timedelta(days=3)),
-        }, allow_redirects=False)
+        response = self.url_open(
+            url,
+            data={
+                "csrf_token": self._csrf(url),
+                "name": "Omar",
+                "date": fields.Date.to_string(today + timedelta(days=3)),
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("part of a payment plan", response.text)
         self.assertEqual(move.followup_pause_reason, "payment_plan")

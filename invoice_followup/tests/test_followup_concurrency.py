@@ -25,7 +25,9 @@ class TestFollowupConcurrency(FollowupCommon):
             cls.move_b = cls._invoice(partner=cls.customer_b, days_late=4)
 
     def _mails(self, partner):
-        return self.env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id)])
+        return self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
 
     def _other_run_holds(self, partner):
         """A second connection takes the run's lock on ``partner`` (as a run in
@@ -43,7 +45,9 @@ class TestFollowupConcurrency(FollowupCommon):
         """Scenario: another run keeps working on the first customer longer than
         the cron waits for it (1 s here): the cron does the second customer only.
         Once the other run is gone, a new run does the first customer, once."""
-        self.env["ir.config_parameter"].sudo().set_param("invoice_followup.lock_wait_seconds", "1")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_followup.lock_wait_seconds", "1"
+        )
         other = self._other_run_holds(self.customer)
         self._run()
         self.assertFalse(self._logs(self.customer))
@@ -63,7 +67,9 @@ class TestFollowupConcurrency(FollowupCommon):
         gives up) half a second after the cron started: the cron waits for it
         and then does that customer's step itself; nobody is missed."""
         other = self._other_run_holds(self.customer)
-        release = threading.Timer(0.5, other.execute, ["SELECT pg_advisory_unlock_all()"])
+        release = threading.Timer(
+            0.5, other.execute, ["SELECT pg_advisory_unlock_all()"]
+        )
         release.start()
         self.addCleanup(release.cancel)
         self._run()
@@ -78,19 +84,29 @@ class TestFollowupConcurrency(FollowupCommon):
         snapshot cannot show): the unique index refuses the second one, this run
         sends nothing for that customer and records no failure; the other
         customer of the batch goes out."""
-        self.Log.create({
-            "partner_id": self.customer.id, "company_id": self.company.id, "stage_id": self.stage_first.id,
-            "move_ids": [fields.Command.set(self.move.ids)], "run_by": "cron", "is_day_step": True,
-        })
+        self.Log.create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "stage_id": self.stage_first.id,
+                "move_ids": [fields.Command.set(self.move.ids)],
+                "run_by": "cron",
+                "is_day_step": True,
+            }
+        )
         Run = self.env["invoice.followup.run"]
-        planned = Run._plan(self.env["account.move"].browse((self.move | self.move_b).ids))
+        planned = Run._plan(
+            self.env["account.move"].browse((self.move | self.move_b).ids)
+        )
         self.assertEqual(len(planned), 2)
         with mute_logger("odoo.sql_db"):
             logs = Run._execute(planned, "cron")
         self.assertEqual(logs.partner_id, self.customer_b)
         self.assertEqual(len(self._logs(self.customer)), 1)
         self.assertFalse(self._mails(self.customer))
-        self.assertFalse(self._logs(self.customer).filtered(lambda log: log.state == "failed"))
+        self.assertFalse(
+            self._logs(self.customer).filtered(lambda log: log.state == "failed")
+        )
         self.assertFalse(self.move.followup_stage_id)
 
     @freeze_time(TODAY)
@@ -102,7 +118,9 @@ class TestFollowupConcurrency(FollowupCommon):
         self.assertEqual(len(self._mails(self.customer)), 1)
         result = self.move.action_followup_send_now()
         self.assertEqual(result.get("tag"), "display_notification")
-        self.assertIn("had its follow-up step today already", result["params"]["message"])
+        self.assertIn(
+            "had its follow-up step today already", result["params"]["message"]
+        )
         self.assertEqual(len(self._logs(self.customer)), 1)
         self.assertEqual(len(self._mails(self.customer)), 1)
 
@@ -110,10 +128,20 @@ class TestFollowupConcurrency(FollowupCommon):
     def test_failed_attempt_and_preview_leave_the_day_free(self):
         """Scenario: a preview, and a failed attempt, do not count as the day's
         step: once the cause is fixed the accountant's "Send now" goes out."""
-        preview = self.env["invoice.followup.preview.wizard"].with_context(
-            default_partner_id=self.customer.id).create({})
+        preview = (
+            self.env["invoice.followup.preview.wizard"]
+            .with_context(default_partner_id=self.customer.id)
+            .create({})
+        )
         self.assertTrue(preview.subject)
-        failed = make_step(self.env, self.customer, self.company, self.stage_first, self.move, run_by="cron")
+        failed = make_step(
+            self.env,
+            self.customer,
+            self.company,
+            self.stage_first,
+            self.move,
+            run_by="cron",
+        )
         failed._followup_set({"state": "failed", "error": "SMTP down"})
         logs = self.move.action_followup_send_now()
         self.assertEqual(logs.get("res_model"), "invoice.followup.log")

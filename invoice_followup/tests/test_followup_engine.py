@@ -46,7 +46,9 @@ class TestFollowupEngine(FollowupCommon):
         tokens = moves.mapped("access_token")
         self.assertTrue(all(tokens))
         self.assertEqual(len(set(tokens)), 3)
-        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])
+        mail = self.env["mail.mail"].search(
+            [("recipient_ids", "in", self.customer.ids)]
+        )
         self.assertEqual(len(mail), 1)
         for move in moves:
             self.assertIn(str(escape(move.get_portal_url())), mail.body_html)
@@ -79,7 +81,9 @@ class TestFollowupNextStage(FollowupCommon, HttpCase):
             self.assertEqual(fresh.followup_next_stage_id, self.stage_receipt)
             self.assertEqual(self.customer.followup_next_stage_id, self.stage_final)
             self.env.flush_all()
-            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            row = self.env["invoice.followup.worklist"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
             self.assertEqual(row.next_stage_id, self.stage_final)
             self._run()
             self.assertEqual(self._logs().stage_id, self.stage_final)

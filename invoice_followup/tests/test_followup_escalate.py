@@ -9,20 +9,35 @@ from .common import TODAY, FollowupCommon
 
 @tagged("post_install", "-at_install")
 class TestFollowupEscalate(FollowupCommon, HttpCase):
-    """"Escalate" (customer form and worklist) runs the escalation stage now for
+    """ "Escalate" (customer form and worklist) runs the escalation stage now for
     the customer's open overdue invoices. HttpCase: the escalation stage prints
     a letter (wkhtmltopdf)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.lawyer = new_test_user(cls.env, "fu_lawyer", groups="account.group_account_invoice",
-                                   email="legal@company.example.com",
-                                   company_id=cls.company.id, company_ids=cls.company.ids)
-        cls.billing = new_test_user(cls.env, "fu_billing_esc", groups="account.group_account_invoice",
-                                    company_id=cls.company.id, company_ids=cls.company.ids)
-        cls.readonly = new_test_user(cls.env, "fu_readonly_esc", groups="base.group_user,account.group_account_readonly",
-                                     company_id=cls.company.id, company_ids=cls.company.ids)
+        cls.lawyer = new_test_user(
+            cls.env,
+            "fu_lawyer",
+            groups="account.group_account_invoice",
+            email="legal@company.example.com",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
+        cls.billing = new_test_user(
+            cls.env,
+            "fu_billing_esc",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
+        cls.readonly = new_test_user(
+            cls.env,
+            "fu_readonly_esc",
+            groups="base.group_user,account.group_account_readonly",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
         cls.company.followup_escalation_user_id = cls.lawyer
 
     @freeze_time(TODAY)
@@ -47,10 +62,20 @@ class TestFollowupEscalate(FollowupCommon, HttpCase):
         self.assertEqual((log.run_by, log.state), ("user", "done"))
         self.assertEqual(late.followup_stage_id, self.stage_escalation)
         self.assertFalse(not_due.followup_stage_id)
-        self.assertEqual(self.customer.with_company(self.company).followup_responsible_id, self.lawyer)
-        self.assertEqual(len(self.customer.activity_ids.filtered(lambda a: a.user_id == self.lawyer)), 1)
+        self.assertEqual(
+            self.customer.with_company(self.company).followup_responsible_id,
+            self.lawyer,
+        )
+        self.assertEqual(
+            len(
+                self.customer.activity_ids.filtered(lambda a: a.user_id == self.lawyer)
+            ),
+            1,
+        )
         self.assertEqual(log.letter_state, "to_print")
-        self.assertEqual((action["res_model"], action["res_id"]), ("invoice.followup.log", log.id))
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("invoice.followup.log", log.id)
+        )
 
     @freeze_time(TODAY)
     def test_escalate_from_the_worklist_and_which_stage(self):
@@ -59,21 +84,33 @@ class TestFollowupEscalate(FollowupCommon, HttpCase):
         flagged as escalation, from the worklist too. Once no stage is flagged,
         the last stage is the escalation stage. A customer with nothing overdue
         cannot be escalated."""
-        lawyer_letter = self.Stage.create({
-            "name": "Lawyer's letter", "sequence": 100, "company_id": self.company.id,
-            "date_reference": "due_date", "offset_days": 90, "auto_execute": False,
-            "send_letter": True,
-        })
+        lawyer_letter = self.Stage.create(
+            {
+                "name": "Lawyer's letter",
+                "sequence": 100,
+                "company_id": self.company.id,
+                "date_reference": "due_date",
+                "offset_days": 90,
+                "auto_execute": False,
+                "send_letter": True,
+            }
+        )
         Partner = self.env["res.partner"]
-        self.assertEqual(Partner._followup_escalation_stage(self.company), self.stage_escalation)
+        self.assertEqual(
+            Partner._followup_escalation_stage(self.company), self.stage_escalation
+        )
         move = self._invoice(partner=self.customer_b, days_late=10)
         self.env.flush_all()
-        row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer_b.id)])
+        row = self.env["invoice.followup.worklist"].search(
+            [("partner_id", "=", self.customer_b.id)]
+        )
         row.with_user(self.billing).action_escalate()
         self.assertEqual(self._logs(self.customer_b).stage_id, self.stage_escalation)
         self.assertEqual(move.followup_stage_id, self.stage_escalation)
         self.stage_escalation.escalate = False
-        self.assertEqual(Partner._followup_escalation_stage(self.company), lawyer_letter)
+        self.assertEqual(
+            Partner._followup_escalation_stage(self.company), lawyer_letter
+        )
         self._invoice(invoice_date=TODAY)
         with self.assertRaisesRegex(UserError, "no overdue invoice"):
             self.customer.action_followup_escalate()

@@ -4,6 +4,7 @@ company's automatic switch, customers' channel preferences, activity users,
 the follow-up contact, exclusion and pauses, "Send now" rights, rendering by a
 user who is not a template editor, and mails in French and Spanish. Through
 the real cron, actions and fields only."""
+
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -17,17 +18,30 @@ from .common import TODAY, FollowupCommon
 class FollowupPolicyCommon(FollowupCommon):
     def _cron(self):
         """The daily run as the scheduler starts it (the cron record's action)."""
-        self.env.ref("invoice_followup.ir_cron_invoice_followup").method_direct_trigger()
+        self.env.ref(
+            "invoice_followup.ir_cron_invoice_followup"
+        ).method_direct_trigger()
 
     def _mails(self, partner=None):
-        return self.env["mail.mail"].search([("recipient_ids", "in", (partner or self.customer).ids)])
+        return self.env["mail.mail"].search(
+            [("recipient_ids", "in", (partner or self.customer).ids)]
+        )
 
     def _sms(self, partner=None):
-        return self.env["sms.sms"].search([("partner_id", "=", (partner or self.customer).id)])
+        return self.env["sms.sms"].search(
+            [("partner_id", "=", (partner or self.customer).id)]
+        )
 
     def _user(self, login, groups="account.group_account_invoice", **kwargs):
-        return new_test_user(self.env, login, groups=groups, company_id=self.company.id,
-                             company_ids=self.company.ids, email=f"{login}@company.example.com", **kwargs)
+        return new_test_user(
+            self.env,
+            login,
+            groups=groups,
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+            email=f"{login}@company.example.com",
+            **kwargs,
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -62,7 +76,9 @@ class TestFollowupStageFilters(FollowupPolicyCommon):
         high-risk one gets the second reminder, the low-risk one the first
         reminder and no second one planned; once rated high risk, its invoice
         is planned for the second reminder."""
-        self.stage_second.risk_level_ids = self.env.ref("invoice_followup.risk_level_high")
+        self.stage_second.risk_level_ids = self.env.ref(
+            "invoice_followup.risk_level_high"
+        )
         self.customer.payment_risk_level = "high"
         self.customer_b.payment_risk_level = "low"
         with freeze_time(TODAY):
@@ -96,8 +112,12 @@ class TestFollowupCompanySwitch(FollowupPolicyCommon):
             self.assertFalse(move.followup_stage_id)
             self.assertEqual(self._logs(self.customer_b).company_id, other)
             self.assertEqual(len(self._mails(self.customer_b)), 1)
-            row = self.env["invoice.followup.worklist"].search([
-                ("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+            row = self.env["invoice.followup.worklist"].search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("company_id", "=", self.company.id),
+                ]
+            )
             # what a run would send today: the first reminder, due 3 days after the due date
             self.assertEqual(row.next_stage_id, self.stage_first)
             self.assertEqual(row.next_date, move.followup_date_due + timedelta(days=3))
@@ -113,8 +133,13 @@ class TestFollowupActivities(FollowupPolicyCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(cls.env, "fu_resp", groups="account.group_account_invoice",
-                                       company_id=cls.company.id, company_ids=cls.company.ids)
+        cls.accountant = new_test_user(
+            cls.env,
+            "fu_resp",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
         for partner in cls.customer | cls.customer_b:
             partner.with_company(cls.company).followup_responsible_id = cls.accountant
 
@@ -130,31 +155,49 @@ class TestFollowupActivities(FollowupPolicyCommon):
             self._cron()
         log = self._logs()
         self.assertEqual(log.stage_id, self.stage_second)
-        self.assertEqual((log.activity_state, log.activity_info), ("skipped", "The customer does not want calls."))
+        self.assertEqual(
+            (log.activity_state, log.activity_info),
+            ("skipped", "The customer does not want calls."),
+        )
         self.assertFalse(self.customer.activity_ids)
         self.assertEqual(log.email_state, "sent")
         log_b = self._logs(self.customer_b)
         self.assertEqual(log_b.activity_state, "sent")
         activity = self.customer_b.activity_ids
         self.assertEqual(activity.user_id, self.accountant)
-        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
 
     def test_activity_for_a_specific_user(self):
         """Scenario: the second reminder's activity is set for a specific user (a
         collector), not the customer's responsible. The run gives the collector
         the activity on the customer; the responsible gets none."""
-        collector = new_test_user(self.env, "fu_collector", groups="account.group_account_invoice",
-                                  company_id=self.company.id, company_ids=self.company.ids)
-        self.stage_second.write({"activity_user_mode": "specific", "activity_user_id": collector.id})
+        collector = new_test_user(
+            self.env,
+            "fu_collector",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        self.stage_second.write(
+            {"activity_user_mode": "specific", "activity_user_id": collector.id}
+        )
         with freeze_time(TODAY):
             self._invoice(days_late=20)
             self._cron()
         log = self._logs()
-        self.assertEqual((log.activity_state, log.activity_info), ("sent", collector.name))
+        self.assertEqual(
+            (log.activity_state, log.activity_info), ("sent", collector.name)
+        )
         activity = self.customer.activity_ids
         self.assertEqual(activity.user_id, collector)
-        self.assertEqual(activity.summary, "Call the customer about the overdue invoices")
-        self.assertFalse(self.customer.activity_ids.filtered(lambda a: a.user_id == self.accountant))
+        self.assertEqual(
+            activity.summary, "Call the customer about the overdue invoices"
+        )
+        self.assertFalse(
+            self.customer.activity_ids.filtered(lambda a: a.user_id == self.accountant)
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -164,14 +207,22 @@ class TestFollowupContact(FollowupPolicyCommon):
         dedicated follow-up contact. The first reminder (mail and SMS) goes to
         the follow-up contact, greeted by name. The follow-up contact is then
         removed: the second reminder goes to the invoice-address contact."""
-        invoice_contact = self.env["res.partner"].create({
-            "name": "Accounts Payable", "type": "invoice", "parent_id": self.customer.id,
-            "email": "invoices@gulf-trading.example.com",
-        })
-        credit_desk = self.env["res.partner"].create({
-            "name": "Credit Control Desk", "parent_id": self.customer.id,
-            "email": "credit@gulf-trading.example.com", "mobile": "+966 50 765 4321",
-        })
+        invoice_contact = self.env["res.partner"].create(
+            {
+                "name": "Accounts Payable",
+                "type": "invoice",
+                "parent_id": self.customer.id,
+                "email": "invoices@gulf-trading.example.com",
+            }
+        )
+        credit_desk = self.env["res.partner"].create(
+            {
+                "name": "Credit Control Desk",
+                "parent_id": self.customer.id,
+                "email": "credit@gulf-trading.example.com",
+                "mobile": "+966 50 765 4321",
+            }
+        )
         self.customer.followup_partner_id = credit_desk
         with freeze_time(TODAY):
             self._invoice(days_late=5)
@@ -203,7 +254,9 @@ class TestFollowupExcludeResume(FollowupPolicyCommon):
         next run sends the first reminder."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
-            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            row = self.env["invoice.followup.worklist"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
             row.action_exclude()
             self.assertTrue(self.customer.followup_excluded)
             self.assertEqual(move.followup_state, "paused")
@@ -227,7 +280,10 @@ class TestFollowupExcludeResume(FollowupPolicyCommon):
             self.env["invoice.followup.pause.wizard"].with_context(
                 active_model="account.move", active_ids=paused.ids
             ).create({"reason": "manual"}).action_apply()
-            self.assertEqual((paused.followup_state, paused.followup_pause_reason), ("paused", "manual"))
+            self.assertEqual(
+                (paused.followup_state, paused.followup_pause_reason),
+                ("paused", "manual"),
+            )
             self._cron()
             self.assertEqual(self._logs().move_ids, other)
             self.assertFalse(paused.followup_stage_id)
@@ -243,7 +299,9 @@ class TestFollowupExcludeResume(FollowupPolicyCommon):
         self.assertEqual(latest.stage_id, self.stage_first)
         self.assertIn(paused, latest.move_ids)
         self.assertEqual(paused.followup_stage_id, self.stage_first)
-        self.assertEqual(other.followup_stage_id, self.stage_first)  # listed, not advanced
+        self.assertEqual(
+            other.followup_stage_id, self.stage_first
+        )  # listed, not advanced
 
 
 @tagged("post_install", "-at_install")
@@ -255,7 +313,10 @@ class TestFollowupSendNowAccess(FollowupPolicyCommon):
         accountant presses it: the first reminder goes out, run by a user."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
-            for login, groups in (("fu_internal", "base.group_user"), ("fu_auditor", "account.group_account_readonly")):
+            for login, groups in (
+                ("fu_internal", "base.group_user"),
+                ("fu_auditor", "account.group_account_readonly"),
+            ):
                 user = self._user(login, groups=groups)
                 with self.subTest(user=login):
                     with self.assertRaises(AccessError):
@@ -268,7 +329,9 @@ class TestFollowupSendNowAccess(FollowupPolicyCommon):
             action = self.customer.with_user(accountant).action_followup_send_now()
         log = self._logs()
         self.assertEqual(action["res_id"], log.id)
-        self.assertEqual((log.state, log.stage_id, log.run_by), ("done", self.stage_first, "user"))
+        self.assertEqual(
+            (log.state, log.stage_id, log.run_by), ("done", self.stage_first, "user")
+        )
         self.assertEqual(log.email_state, "sent")
         self.assertEqual(len(self._mails()), 1)
         self.assertEqual(move.followup_stage_id, self.stage_first)
@@ -285,12 +348,18 @@ class TestFollowupTemplateNonEditor(FollowupPolicyCommon):
         self.assertFalse(accountant.has_group("mail.group_mail_template_editor"))
         template = self.stage_first.mail_template_id
         with self.assertRaises(AccessError):
-            template.with_user(accountant).write({"subject": "{{ object.partner_id.comment.strip() }}"})
+            template.with_user(accountant).write(
+                {"subject": "{{ object.partner_id.comment.strip() }}"}
+            )
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
             move_b = self._invoice(partner=self.customer_b, days_late=5)
-            preview = self.env["invoice.followup.preview.wizard"].with_user(accountant).with_context(
-                default_partner_id=self.customer.id).create({})
+            preview = (
+                self.env["invoice.followup.preview.wizard"]
+                .with_user(accountant)
+                .with_context(default_partner_id=self.customer.id)
+                .create({})
+            )
             self.assertIn(move.name, preview.body_html)
             self.assertIn("Dear Gulf Trading Co.,", preview.body_html)
             (move | move_b).with_user(accountant).action_followup_send_now()
@@ -314,7 +383,9 @@ class TestFollowupTranslatedMails(FollowupPolicyCommon):
         super().setUpClass()
         for lang in ("fr_FR", "es_ES"):
             cls.env["res.lang"]._activate_lang(lang)
-        cls.env["ir.module.module"]._load_module_terms(["invoice_followup"], ["fr_FR", "es_ES"], overwrite=True)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["invoice_followup"], ["fr_FR", "es_ES"], overwrite=True
+        )
 
     def _first_reminder_for(self, lang):
         self.customer.lang = lang
@@ -334,8 +405,10 @@ class TestFollowupTranslatedMails(FollowupPolicyCommon):
         mail = self._first_reminder_for("fr_FR")
         self.assertEqual(mail.subject, f"{self.company.name} : rappel de paiement")
         self.assertIn("Bonjour Gulf Trading Co.,", mail.body_html)
-        self.assertIn("Selon nos écritures, les factures ci-dessous ont dépassé leur date d'échéance.",
-                      mail.body_html.replace("&#39;", "'"))
+        self.assertIn(
+            "Selon nos écritures, les factures ci-dessous ont dépassé leur date d'échéance.",
+            mail.body_html.replace("&#39;", "'"),
+        )
         self.assertIn("Payer maintenant", mail.body_html)
 
     def test_mail_in_spanish(self):
@@ -344,6 +417,8 @@ class TestFollowupTranslatedMails(FollowupPolicyCommon):
         mail = self._first_reminder_for("es_ES")
         self.assertEqual(mail.subject, f"{self.company.name}: recordatorio de pago")
         self.assertIn("Estimado/a Gulf Trading Co.:", mail.body_html)
-        self.assertIn("Según nuestros registros, las facturas siguientes ya han superado su fecha de vencimiento.",
-                      mail.body_html)
+        self.assertIn(
+            "Según nuestros registros, las facturas siguientes ya han superado su fecha de vencimiento.",
+            mail.body_html,
+        )
         self.assertIn("Pagar ahora", mail.body_html)

@@ -11,10 +11,14 @@ from .common import TODAY, FollowupCommon, FollowupHttpCommon
 
 class RunHelpers:
     def _mails(self, partner=None):
-        return self.env["mail.mail"].search([("recipient_ids", "in", (partner or self.customer).ids)])
+        return self.env["mail.mail"].search(
+            [("recipient_ids", "in", (partner or self.customer).ids)]
+        )
 
     def _sms(self, partner=None):
-        return self.env["sms.sms"].search([("partner_id", "=", (partner or self.customer).id)])
+        return self.env["sms.sms"].search(
+            [("partner_id", "=", (partner or self.customer).id)]
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -50,19 +54,30 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
             # did; the invoices list the step in their Follow-up tab, and get no
             # chatter note unless the company asks for it
             message = log.mail_message_id
-            self.assertEqual((message.model, message.res_id), ("res.partner", self.customer.id))
+            self.assertEqual(
+                (message.model, message.res_id), ("res.partner", self.customer.id)
+            )
             self.assertIn(self.stage_second.name, message.body)
             self.assertIn("SMS: Sent", message.body)
             self.assertEqual(late.followup_log_ids, log)
-            self.assertFalse(any(self.stage_second.name in (b or "") for b in late.message_ids.mapped("body")))
+            self.assertFalse(
+                any(
+                    self.stage_second.name in (b or "")
+                    for b in late.message_ids.mapped("body")
+                )
+            )
 
     def test_reminder_goes_to_invoice_contact(self):
         """Scenario: the customer has an accounts-payable contact of type
         invoice: reminders go to that contact, not to the company address."""
-        ap = self.env["res.partner"].create({
-            "name": "Accounts Payable", "type": "invoice", "parent_id": self.customer.id,
-            "email": "invoices@gulf-trading.example.com",
-        })
+        ap = self.env["res.partner"].create(
+            {
+                "name": "Accounts Payable",
+                "type": "invoice",
+                "parent_id": self.customer.id,
+                "email": "invoices@gulf-trading.example.com",
+            }
+        )
         with freeze_time(TODAY):
             self._invoice(days_late=4)
             self._run()
@@ -93,7 +108,9 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         one customer. That customer gets a failed log with the error and no
         mail; the other customer is reminded normally; the failed one is not
         retried by a second run the same day."""
-        self.stage_first.mail_template_id.subject = "{{ object.partner_id.comment.strip() }}"
+        self.stage_first.mail_template_id.subject = (
+            "{{ object.partner_id.comment.strip() }}"
+        )
         self.customer_b.comment = "Fine"
         with freeze_time(TODAY):
             failing = self._invoice(days_late=5)
@@ -114,15 +131,25 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         template breaks for the fourth one only. The batch is redone in halves:
         that customer gets a failed log and keeps its stage, the five others get
         their mail, SMS and log exactly once."""
-        self.stage_first.mail_template_id.subject = "{{ object.partner_id.comment.strip() }}"
-        partners = self.env["res.partner"].create([{
-            "name": f"Customer {index}",
-            "email": f"customer{index}@example.com",
-            "mobile": f"+966 50 123 456{index}",
-            "comment": False if index == 3 else "Dear customer",
-        } for index in range(6)])
+        self.stage_first.mail_template_id.subject = (
+            "{{ object.partner_id.comment.strip() }}"
+        )
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Customer {index}",
+                    "email": f"customer{index}@example.com",
+                    "mobile": f"+966 50 123 456{index}",
+                    "comment": False if index == 3 else "Dear customer",
+                }
+                for index in range(6)
+            ]
+        )
         with freeze_time(TODAY):
-            moves = {partner: self._invoice(partner=partner, days_late=5) for partner in partners}
+            moves = {
+                partner: self._invoice(partner=partner, days_late=5)
+                for partner in partners
+            }
             self._run()
         logs = self.Log.search([("partner_id", "in", partners.ids)])
         self.assertEqual(len(logs), 6)
@@ -156,21 +183,31 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         reminder is due: the run gives the responsible a call activity on the
         customer, without an assignment mail (the activities are in their list
         every morning), and the step links the SMS it logged."""
-        accountant = self.env["res.users"].create({
-            "name": "Omar Accountant", "login": "omar_acc", "email": "omar@company.example.com",
-            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
-        })
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Omar Accountant",
+                "login": "omar_acc",
+                "email": "omar@company.example.com",
+                "groups_id": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
         self.customer.with_company(self.company).followup_responsible_id = accountant
         with freeze_time(TODAY):
             self._invoice(days_late=20)
             self._run()
         log = self._logs()
-        self.assertEqual((log.activity_state, log.activity_info), ("sent", "Omar Accountant"))
+        self.assertEqual(
+            (log.activity_state, log.activity_info), ("sent", "Omar Accountant")
+        )
         activity = self.customer.activity_ids
         self.assertEqual(activity.user_id, accountant)
         self.assertEqual(activity.date_deadline, TODAY)
         self.assertFalse(self._mails(accountant.partner_id))
-        self.assertEqual(len(self._mails()), 1)  # the same search finds the customer's reminder
+        self.assertEqual(
+            len(self._mails()), 1
+        )  # the same search finds the customer's reminder
         self.assertEqual(log.sms_message_id.message_type, "sms")
         self.assertEqual(log.sms_message_id.res_id, log.id)
 
@@ -181,10 +218,14 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         eur = self.env.ref("base.EUR")
         eur.active = True
         currency = eur if self.company.currency_id != eur else self.env.ref("base.USD")
-        self.env["res.currency.rate"].create({
-            "name": TODAY - timedelta(days=60), "rate": 0.5, "currency_id": currency.id,
-            "company_id": self.company.id,
-        })
+        self.env["res.currency.rate"].create(
+            {
+                "name": TODAY - timedelta(days=60),
+                "rate": 0.5,
+                "currency_id": currency.id,
+                "company_id": self.company.id,
+            }
+        )
         with freeze_time(TODAY):
             move = self._invoice(days_late=5, amount=800.0, currency=currency)
             self._run()
@@ -199,7 +240,11 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         overdue invoice: no mail is sent; the step is recorded as skipped."""
         with freeze_time(TODAY):
             self._invoice(days_late=5, amount=300.0)
-            self._invoice(amount=500.0, move_type="out_refund", invoice_date=TODAY - timedelta(days=3))
+            self._invoice(
+                amount=500.0,
+                move_type="out_refund",
+                invoice_date=TODAY - timedelta(days=3),
+            )
             self._run()
         log = self._logs()
         self.assertEqual(log.state, "skipped")
@@ -210,14 +255,23 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         """Scenario: the company sends Sunday to Thursday only: on a Friday
         nothing goes out, on Sunday it does. With a limit of one reminder a
         week, a second due step waits until seven days have passed."""
-        days = self.env["invoice.followup.weekday"].search([("weekday", "in", (6, 0, 1, 2, 3))])
-        self.company.write({"followup_weekday_ids": [Command.set(days.ids)], "followup_max_per_week": 1})
+        days = self.env["invoice.followup.weekday"].search(
+            [("weekday", "in", (6, 0, 1, 2, 3))]
+        )
+        self.company.write(
+            {
+                "followup_weekday_ids": [Command.set(days.ids)],
+                "followup_max_per_week": 1,
+            }
+        )
         friday = TODAY + timedelta(days=2)
         with freeze_time(friday):
             move = self._invoice(days_late=13)
             self._run()
             self.assertFalse(self._logs())
-        with freeze_time(friday + timedelta(days=2)):  # Sunday, 15 days late: second reminder
+        with freeze_time(
+            friday + timedelta(days=2)
+        ):  # Sunday, 15 days late: second reminder
             self._run()
             self.assertEqual(self._logs().stage_id, self.stage_second)
             self._invoice(days_late=5)  # another invoice, first reminder due at once
@@ -236,25 +290,45 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         with freeze_time(TODAY):
             self._invoice(days_late=5)
             self._invoice(partner=self.customer_b, days_late=5)
-            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
-            Move = self.env["account.move"].with_context(ir_cron_progress_id=progress.id)
+            progress = self.env["ir.cron.progress"].create(
+                {"cron_id": cron.id, "remaining": 0, "done": 0}
+            )
+            Move = self.env["account.move"].with_context(
+                ir_cron_progress_id=progress.id
+            )
             Move._cron_invoice_followup(batch_size=1)
             self.assertEqual((progress.done, progress.remaining), (1, 1))
-            self.assertEqual(len(self.Log.search([("partner_id", "in", (self.customer | self.customer_b).ids)])), 1)
+            self.assertEqual(
+                len(
+                    self.Log.search(
+                        [("partner_id", "in", (self.customer | self.customer_b).ids)]
+                    )
+                ),
+                1,
+            )
             Move._cron_invoice_followup(batch_size=1)
             self.assertEqual((progress.done, progress.remaining), (1, 0))
             Move._cron_invoice_followup(batch_size=1)
             self.assertEqual((progress.done, progress.remaining), (0, 0))
-        self.assertEqual(len(self.Log.search([("partner_id", "in", (self.customer | self.customer_b).ids)])), 2)
+        self.assertEqual(
+            len(
+                self.Log.search(
+                    [("partner_id", "in", (self.customer | self.customer_b).ids)]
+                )
+            ),
+            2,
+        )
 
     def test_preview_renders_without_sending(self):
         """Scenario: the accountant previews the next reminder of an Arabic-speaking
         customer: subject, mail and SMS are rendered; nothing is created or queued."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
-            wizard = self.env["invoice.followup.preview.wizard"].with_context(
-                default_partner_id=self.customer.id
-            ).create({})
+            wizard = (
+                self.env["invoice.followup.preview.wizard"]
+                .with_context(default_partner_id=self.customer.id)
+                .create({})
+            )
             self.assertEqual(wizard.stage_id, self.stage_first)
             self.assertIn(move.name, wizard.body_html)
             self.assertIn(self.company.name, wizard.sms_body)
@@ -274,7 +348,9 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
         to pay next week: follow-up is paused until then."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=5)
-            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            row = self.env["invoice.followup.worklist"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
             self.assertEqual(row.days_late, 5)
             self.assertAlmostEqual(row.amount_overdue, 1000.0)
             # the due stage is the one the run would send today: the first reminder
@@ -284,11 +360,13 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
             self.assertEqual(move.followup_next_stage_id, self.stage_second)
             self._run()
             self.assertFalse(self._logs())
-            call = self.env["invoice.followup.call.wizard"].create({
-                "partner_ids": [Command.set(self.customer.ids)],
-                "outcome": "promise",
-                "promise_date": TODAY + timedelta(days=7),
-            })
+            call = self.env["invoice.followup.call.wizard"].create(
+                {
+                    "partner_ids": [Command.set(self.customer.ids)],
+                    "outcome": "promise",
+                    "promise_date": TODAY + timedelta(days=7),
+                }
+            )
             call.action_apply()
             self.assertEqual(move.followup_pause_reason, "promise")
             self.assertEqual(move.followup_paused_until, TODAY + timedelta(days=7))
@@ -337,16 +415,24 @@ class TestFollowupRunLetters(RunHelpers, FollowupHttpCommon):
             other = self._invoice(partner=self.customer_b, days_late=5)
             self._run()
         for move in first | second:
-            note = move.message_ids.filtered(lambda m: self.stage_first.name in (m.body or ""))
+            note = move.message_ids.filtered(
+                lambda m: self.stage_first.name in (m.body or "")
+            )
             self.assertEqual(len(note), 1)
             self.assertIn("Email: Sent", note.body)
             self.assertIn("SMS: Sent", note.body)
         log_b = self._logs(self.customer_b)
         self.assertEqual(log_b.email_state, "skipped")
-        trace = self.customer_b.message_ids.filtered(lambda m: f'data-oe-id="{log_b.id}"' in (m.body or ""))
+        trace = self.customer_b.message_ids.filtered(
+            lambda m: f'data-oe-id="{log_b.id}"' in (m.body or "")
+        )
         self.assertEqual(len(trace), 1)
         self.assertIn("No email address.", trace.body)
-        self.assertTrue(other.message_ids.filtered(lambda m: self.stage_first.name in (m.body or "")))
+        self.assertTrue(
+            other.message_ids.filtered(
+                lambda m: self.stage_first.name in (m.body or "")
+            )
+        )
 
     def test_no_usable_channel_falls_back_to_letter(self):
         """Scenario: a customer without email and with a wrong mobile number
@@ -370,10 +456,16 @@ class TestFollowupRunLetters(RunHelpers, FollowupHttpCommon):
         never the manual escalation; the next day the escalation waits in the
         worklist. The accountant sends it: the customer goes to the escalation
         user, who gets an activity."""
-        lawyer = self.env["res.users"].create({
-            "name": "Layla Legal", "login": "layla_legal", "email": "legal@company.example.com",
-            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
-        })
+        lawyer = self.env["res.users"].create(
+            {
+                "name": "Layla Legal",
+                "login": "layla_legal",
+                "email": "legal@company.example.com",
+                "groups_id": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
         self.company.followup_escalation_user_id = lawyer
         with freeze_time(TODAY):
             move = self._invoice(days_late=70)
@@ -383,14 +475,20 @@ class TestFollowupRunLetters(RunHelpers, FollowupHttpCommon):
             self._run()
             self.assertEqual(len(self._logs()), 1)
             self.assertEqual(move.followup_state, "action_needed")
-            row = self.env["invoice.followup.worklist"].search([("partner_id", "=", self.customer.id)])
+            row = self.env["invoice.followup.worklist"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
             self.assertEqual(row.state, "action_needed")
             self.assertEqual(row.next_stage_id, self.stage_escalation)
             row.action_send_now()
             log = self._logs()[:1]
             self.assertEqual(log.stage_id, self.stage_escalation)
             self.assertEqual(log.run_by, "user")
-            self.assertEqual(self.customer.with_company(self.company).followup_responsible_id, lawyer)
-            activity = self.customer.activity_ids.filtered(lambda a: a.user_id == lawyer)
+            self.assertEqual(
+                self.customer.with_company(self.company).followup_responsible_id, lawyer
+            )
+            activity = self.customer.activity_ids.filtered(
+                lambda a: a.user_id == lawyer
+            )
             self.assertEqual(len(activity), 1)
             self.assertEqual(move.followup_state, "done")

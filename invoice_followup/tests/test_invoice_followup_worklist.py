@@ -12,10 +12,14 @@ class TestWorklistResponsible(FollowupCommon):
         """{customer: responsible} of the worklist's rows, checked against Python."""
         self.env.flush_all()
         self.env.invalidate_all()
-        rows = self.env["invoice.followup.worklist"].search([("partner_id", "in", customers.ids)])
+        rows = self.env["invoice.followup.worklist"].search(
+            [("partner_id", "in", customers.ids)]
+        )
         self.assertEqual(len(rows), len(customers))
         shown = {row.partner_id: row.responsible_id for row in rows}
-        self.assertEqual(shown, {c: c._followup_get_responsible(self.company) for c in customers})
+        self.assertEqual(
+            shown, {c: c._followup_get_responsible(self.company) for c in customers}
+        )
         return [shown[c] for c in customers]
 
     @freeze_time(TODAY)
@@ -28,20 +32,39 @@ class TestWorklistResponsible(FollowupCommon):
         default follow-up responsible is set for the company (ir.default, the
         fallback of the company-dependent field): the customers without a value
         of their own get it, in the view as in Python."""
-        responsible, salesperson, company_default, ir_default = [
-            new_test_user(self.env, login, groups="account.group_account_invoice",
-                          company_id=self.company.id, company_ids=self.company.ids)
+        responsible, salesperson, company_default, ir_default = (
+            new_test_user(
+                self.env,
+                login,
+                groups="account.group_account_invoice",
+                company_id=self.company.id,
+                company_ids=self.company.ids,
+            )
             for login in ("fu_resp", "fu_sales", "fu_company", "fu_default")
-        ]
+        )
         self.company.followup_responsible_id = company_default
-        self.customer.with_company(self.company).write({
-            "followup_responsible_id": responsible.id, "user_id": salesperson.id,
-        })
+        self.customer.with_company(self.company).write(
+            {
+                "followup_responsible_id": responsible.id,
+                "user_id": salesperson.id,
+            }
+        )
         self.customer_b.user_id = salesperson
-        nobody = self.env["res.partner"].create({"name": "Nobody's Customer", "is_company": True})
+        nobody = self.env["res.partner"].create(
+            {"name": "Nobody's Customer", "is_company": True}
+        )
         customers = self.customer | self.customer_b | nobody
         for customer in customers:
             self._invoice(partner=customer, days_late=5)
-        self.assertEqual(self._compare(customers), [responsible, salesperson, company_default])
-        self.env["ir.default"].set("res.partner", "followup_responsible_id", ir_default.id, company_id=self.company.id)
-        self.assertEqual(self._compare(customers), [responsible, ir_default, ir_default])
+        self.assertEqual(
+            self._compare(customers), [responsible, salesperson, company_default]
+        )
+        self.env["ir.default"].set(
+            "res.partner",
+            "followup_responsible_id",
+            ir_default.id,
+            company_id=self.company.id,
+        )
+        self.assertEqual(
+            self._compare(customers), [responsible, ir_default, ir_default]
+        )

@@ -22,16 +22,21 @@ class PaymentPlanCommon(FollowupCommon):
             currency = cls.env.ref(f"base.{code}")
             currency.active = True
             if currency != cls.company.currency_id:
-                cls.env["res.currency.rate"].create({
-                    "name": TODAY - timedelta(days=400), "rate": 2.0, "currency_id": currency.id,
-                    "company_id": cls.company.id,
-                })
+                cls.env["res.currency.rate"].create(
+                    {
+                        "name": TODAY - timedelta(days=400),
+                        "rate": 2.0,
+                        "currency_id": currency.id,
+                        "company_id": cls.company.id,
+                    }
+                )
             cls.currencies[code] = currency
 
     def _plan(self, moves, count=3, first=None, **kwargs):
-        values = self.Plan._prepare_plan_values(moves, count, first or TODAY + timedelta(days=7), **kwargs)
+        values = self.Plan._prepare_plan_values(
+            moves, count, first or TODAY + timedelta(days=7), **kwargs
+        )
         return self.Plan.create(values)
-
 
 
 @tagged("post_install", "-at_install")
@@ -49,8 +54,14 @@ class TestPaymentPlan(PaymentPlanCommon):
                     plan = self._plan(move, count=count)
                     amounts = plan.line_ids.sorted("date_due").mapped("amount")
                     self.assertEqual(len(amounts), count, code)
-                    self.assertEqual(currency.compare_amounts(sum(amounts), 1000.0), 0, (code, count, amounts))
-                    self.assertTrue(all(currency.is_zero(a - currency.round(a)) for a in amounts))
+                    self.assertEqual(
+                        currency.compare_amounts(sum(amounts), 1000.0),
+                        0,
+                        (code, count, amounts),
+                    )
+                    self.assertTrue(
+                        all(currency.is_zero(a - currency.round(a)) for a in amounts)
+                    )
                     if code == "KWD" and count == 7:
                         self.assertEqual(amounts[:2], [142.857, 142.857])
                         self.assertAlmostEqual(amounts[-1], 142.858, places=3)
@@ -64,8 +75,12 @@ class TestPaymentPlan(PaymentPlanCommon):
         with freeze_time(TODAY):
             move = self._invoice(days_late=10, amount=1000.0)
             other_customer = self._invoice(partner=self.customer_b, days_late=10)
-            eur = self._invoice(days_late=10, currency=self.currencies["EUR"]
-                                if self.company.currency_id != self.currencies["EUR"] else self.currencies["SAR"])
+            eur = self._invoice(
+                days_late=10,
+                currency=self.currencies["EUR"]
+                if self.company.currency_id != self.currencies["EUR"]
+                else self.currencies["SAR"],
+            )
             tiny = self._invoice(days_late=10, amount=0.03)
             with self.assertRaisesRegex(UserError, "past"):
                 self._plan(move, first=TODAY - timedelta(days=1))
@@ -94,11 +109,15 @@ class TestPaymentPlan(PaymentPlanCommon):
             self.assertEqual(plan.state, "draft")
             plan.action_propose()
             self.assertEqual(plan.state, "proposed")
-            mail = self.env["mail.mail"].search([("model", "=", plan._name), ("res_id", "=", plan.id)])
+            mail = self.env["mail.mail"].search(
+                [("model", "=", plan._name), ("res_id", "=", plan.id)]
+            )
             self.assertEqual(len(mail), 1)
             self.assertIn(plan.access_url, mail.body_html)
             plan._action_accept("Omar Al-Harbi")
-            self.assertEqual((plan.state, plan.accepted_by), ("active", "Omar Al-Harbi"))
+            self.assertEqual(
+                (plan.state, plan.accepted_by), ("active", "Omar Al-Harbi")
+            )
             self.assertEqual(move.followup_pause_reason, "payment_plan")
             self._run()
             self.assertFalse(self._logs())
@@ -128,10 +147,15 @@ class TestPaymentPlan(PaymentPlanCommon):
         """Scenario: a low-risk customer asks for 3 instalments: approved and
         proposed at once. A high-risk customer asks the same: the plan waits
         for an accountant, who gets an activity."""
-        accountant = self.env["res.users"].create({
-            "name": "Sara Accountant", "login": "sara_acc",
-            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
-        })
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Sara Accountant",
+                "login": "sara_acc",
+                "groups_id": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
         self.company.followup_responsible_id = accountant
         with freeze_time(TODAY):
             self._invoice(days_late=10, amount=1000.0)
@@ -148,21 +172,43 @@ class TestPaymentPlan(PaymentPlanCommon):
         """Scenario: an accountant selects two invoices and creates a monthly
         plan with a down payment, then a plan on custom dates."""
         with freeze_time(TODAY):
-            moves = self._invoice(days_late=10, amount=700.0) | self._invoice(days_late=3, amount=300.0)
-            wizard = self.env["invoice.payment.plan.wizard"].with_context(
-                active_model="account.move", active_ids=moves.ids
-            ).create({"instalment_count": 3, "frequency": "monthly", "down_payment": 100.0,
-                      "first_date": TODAY + timedelta(days=1)})
+            moves = self._invoice(days_late=10, amount=700.0) | self._invoice(
+                days_late=3, amount=300.0
+            )
+            wizard = (
+                self.env["invoice.payment.plan.wizard"]
+                .with_context(active_model="account.move", active_ids=moves.ids)
+                .create(
+                    {
+                        "instalment_count": 3,
+                        "frequency": "monthly",
+                        "down_payment": 100.0,
+                        "first_date": TODAY + timedelta(days=1),
+                    }
+                )
+            )
             self.assertIn("100.00", wizard.schedule_preview)
             plan = self.Plan.browse(wizard.action_create()["res_id"])
-            self.assertEqual(plan.line_ids.sorted("date_due").mapped("amount"), [100.0, 300.0, 300.0, 300.0])
+            self.assertEqual(
+                plan.line_ids.sorted("date_due").mapped("amount"),
+                [100.0, 300.0, 300.0, 300.0],
+            )
             self.assertEqual(plan.amount_total, 1000.0)
             plan.action_cancel()
-            custom = self.env["invoice.payment.plan.wizard"].with_context(
-                active_model="account.move", active_ids=moves.ids
-            ).create({"frequency": "custom", "custom_dates": f"{TODAY + timedelta(days=5)}, {TODAY + timedelta(days=40)}"})
+            custom = (
+                self.env["invoice.payment.plan.wizard"]
+                .with_context(active_model="account.move", active_ids=moves.ids)
+                .create(
+                    {
+                        "frequency": "custom",
+                        "custom_dates": f"{TODAY + timedelta(days=5)}, {TODAY + timedelta(days=40)}",
+                    }
+                )
+            )
             plan2 = self.Plan.browse(custom.action_create()["res_id"])
-            self.assertEqual(plan2.line_ids.sorted("date_due").mapped("amount"), [500.0, 500.0])
+            self.assertEqual(
+                plan2.line_ids.sorted("date_due").mapped("amount"), [500.0, 500.0]
+            )
 
 
 @tagged("post_install", "-at_install")
@@ -182,7 +228,9 @@ class TestPaymentPlanBreak(PaymentPlanCommon, HttpCase):
         first_due = plan.line_ids.sorted("date_due")[0].date_due
 
         def plan_mails():
-            return self.env["mail.mail"].search([("model", "=", plan._name), ("res_id", "=", plan.id)])
+            return self.env["mail.mail"].search(
+                [("model", "=", plan._name), ("res_id", "=", plan.id)]
+            )
 
         with freeze_time(first_due - timedelta(days=3)):
             self.Plan._cron_payment_plans()
@@ -195,11 +243,17 @@ class TestPaymentPlanBreak(PaymentPlanCommon, HttpCase):
             self.assertEqual(len(plan_mails()), 2)
             self.assertIn("not received", plan_mails().sorted("id")[-1].subject)
             self.assertEqual(plan.state, "active")
-        with freeze_time(first_due + timedelta(days=self.company.payment_plan_grace_days + 1)):
+        with freeze_time(
+            first_due + timedelta(days=self.company.payment_plan_grace_days + 1)
+        ):
             self.Plan._cron_payment_plans()
             self.assertEqual(plan.state, "broken")
             self.assertEqual(self.customer.payment_plan_broken_count, 1)
             self.assertFalse(move.followup_pause_reason)
-            self.assertEqual(self._logs().stage_id, self.company.payment_plan_broken_stage_id)
-            self.assertEqual(self.company.payment_plan_broken_stage_id, self.stage_final)
+            self.assertEqual(
+                self._logs().stage_id, self.company.payment_plan_broken_stage_id
+            )
+            self.assertEqual(
+                self.company.payment_plan_broken_stage_id, self.stage_final
+            )
             self.assertEqual(move.followup_stage_id, self.stage_final)

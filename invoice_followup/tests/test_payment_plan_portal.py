@@ -17,13 +17,23 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         today = fields.Date.today()
-        cls.move = cls._invoice(invoice_date=today - timedelta(days=40), term=cls.term_30, amount=900.0)
+        cls.move = cls._invoice(
+            invoice_date=today - timedelta(days=40), term=cls.term_30, amount=900.0
+        )
         Plan = cls.env["invoice.payment.plan"]
-        cls.plan = Plan.create(Plan._prepare_plan_values(cls.move, 3, today + timedelta(days=7)))
+        cls.plan = Plan.create(
+            Plan._prepare_plan_values(cls.move, 3, today + timedelta(days=7))
+        )
         cls.plan.action_propose()
-        cls.move_b = cls._invoice(partner=cls.customer_b, invoice_date=today - timedelta(days=40),
-                                  term=cls.term_30, amount=600.0)
-        cls.plan_b = Plan.create(Plan._prepare_plan_values(cls.move_b, 2, today + timedelta(days=7)))
+        cls.move_b = cls._invoice(
+            partner=cls.customer_b,
+            invoice_date=today - timedelta(days=40),
+            term=cls.term_30,
+            amount=600.0,
+        )
+        cls.plan_b = Plan.create(
+            Plan._prepare_plan_values(cls.move_b, 2, today + timedelta(days=7))
+        )
         cls.plan_b.action_propose()
 
     def test_accept_with_token(self):
@@ -34,9 +44,15 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         self.assertIn(self.plan.name, page.text)
         self.assertIn("300.00", page.text)
         csrf = self._csrf(url)
-        response = self.url_open(f"/my/payment_plans/{self.plan.id}/accept", data={
-            "csrf_token": csrf, "access_token": self.plan.access_token, "name": "Omar Al-Harbi",
-        }, allow_redirects=False)
+        response = self.url_open(
+            f"/my/payment_plans/{self.plan.id}/accept",
+            data={
+                "csrf_token": csrf,
+                "access_token": self.plan.access_token,
+                "name": "Omar Al-Harbi",
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.plan.state, "active")
         self.assertEqual(self.plan.accepted_by, "Omar Al-Harbi")
@@ -50,8 +66,11 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         self.assertIn("300.00", pdf.text)
         self.assertNotIn(self.plan_b.name, pdf.text)
         # with another plan's token: no agreement at all
-        refused = self.url_open(f"/my/payment_plans/{self.plan_b.id}?report_type=pdf"
-                                f"&access_token={self.plan.access_token}", allow_redirects=False)
+        refused = self.url_open(
+            f"/my/payment_plans/{self.plan_b.id}?report_type=pdf"
+            f"&access_token={self.plan.access_token}",
+            allow_redirects=False,
+        )
         self.assertEqual(refused.status_code, 303)
         self.assertNotIn("Payment plan agreement", refused.text)
         self.assertNotIn(self.plan_b.name, refused.text)
@@ -59,15 +78,22 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
     def test_decline_when_logged_in(self):
         """Scenario: a portal user of the customer declines the proposed plan:
         cancelled, and the responsible is told."""
-        user = new_test_user(self.env, "gulf_plan_portal", groups="base.group_portal",
-                             partner_id=self.customer.id)
+        user = new_test_user(
+            self.env,
+            "gulf_plan_portal",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
         self.authenticate(user.login, user.login)
         listing = self.url_open("/my/payment_plans")
         self.assertIn(self.plan.name, listing.text)
         self.assertNotIn(self.plan_b.name, listing.text)
         csrf = self._csrf(f"/my/payment_plans/{self.plan.id}")
-        self.url_open(f"/my/payment_plans/{self.plan.id}/decline", data={"csrf_token": csrf},
-                      allow_redirects=False)
+        self.url_open(
+            f"/my/payment_plans/{self.plan.id}/decline",
+            data={"csrf_token": csrf},
+            allow_redirects=False,
+        )
         self.assertEqual(self.plan.state, "cancelled")
 
     def test_decline_with_token_and_wrong_token_refused(self):
@@ -75,14 +101,24 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         refused, nothing changes. With the mail's token the customer declines:
         the plan is cancelled."""
         csrf = self._csrf(self.plan.get_portal_url())
-        refused = self.url_open(f"/my/payment_plans/{self.plan.id}/decline", data={
-            "csrf_token": csrf, "access_token": "not-the-token",
-        }, allow_redirects=False)
+        refused = self.url_open(
+            f"/my/payment_plans/{self.plan.id}/decline",
+            data={
+                "csrf_token": csrf,
+                "access_token": "not-the-token",
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(refused.status_code, 403)
         self.assertEqual(self.plan.state, "proposed")
-        response = self.url_open(f"/my/payment_plans/{self.plan.id}/decline", data={
-            "csrf_token": csrf, "access_token": self.plan.access_token,
-        }, allow_redirects=False)
+        response = self.url_open(
+            f"/my/payment_plans/{self.plan.id}/decline",
+            data={
+                "csrf_token": csrf,
+                "access_token": self.plan.access_token,
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.plan.state, "cancelled")
 
@@ -91,47 +127,75 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         without any token (its login is enough); later, with no plan running,
         it requests a new one from its own statement, again without a token.
         A pid of another customer is refused."""
-        user = new_test_user(self.env, "gulf_plan_accept", groups="base.group_portal",
-                             partner_id=self.customer.id)
+        user = new_test_user(
+            self.env,
+            "gulf_plan_accept",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
         self.authenticate(user.login, user.login)
         csrf = self._csrf(f"/my/payment_plans/{self.plan.id}")
-        self.url_open(f"/my/payment_plans/{self.plan.id}/accept", data={
-            "csrf_token": csrf, "name": "Omar Al-Harbi",
-        }, allow_redirects=False)
+        self.url_open(
+            f"/my/payment_plans/{self.plan.id}/accept",
+            data={
+                "csrf_token": csrf,
+                "name": "Omar Al-Harbi",
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(self.plan.state, "active")
         self.assertEqual(self.plan.accepted_by, "Omar Al-Harbi")
         self.plan.action_cancel()
-        other = self.url_open(f"/my/payment_plans/request?pid={self.customer_b.id}&instalments=2",
-                              allow_redirects=False)
+        other = self.url_open(
+            f"/my/payment_plans/request?pid={self.customer_b.id}&instalments=2",
+            allow_redirects=False,
+        )
         self.assertEqual(other.status_code, 403)
         self.assertNotIn(self.move_b.name, other.text)
         self.assertNotIn("300.00", other.text)  # no schedule of anyone
         preview = self.url_open("/my/payment_plans/request?instalments=3")
         self.assertIn("300.00", preview.text)
         csrf = csrf_token_of(preview.text)
-        response = self.url_open("/my/payment_plans/request", data={
-            "csrf_token": csrf, "instalments": "3",
-        }, allow_redirects=False)
+        response = self.url_open(
+            "/my/payment_plans/request",
+            data={
+                "csrf_token": csrf,
+                "instalments": "3",
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
-        plan = self.env["invoice.payment.plan"].search([("partner_id", "=", self.customer.id),
-                                                        ("origin", "=", "customer")])
+        plan = self.env["invoice.payment.plan"].search(
+            [("partner_id", "=", self.customer.id), ("origin", "=", "customer")]
+        )
         self.assertEqual((plan.state, len(plan.line_ids)), ("proposed", 3))
 
     def test_other_customer_refused(self):
         """Scenario: plan B is opened with plan A's token, and by a logged-in user
         of customer A: both refused, plan B unchanged."""
-        response = self.url_open(f"/my/payment_plans/{self.plan_b.id}?access_token={self.plan.access_token}",
-                                 allow_redirects=False)
+        response = self.url_open(
+            f"/my/payment_plans/{self.plan_b.id}?access_token={self.plan.access_token}",
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
         self.assertNotIn(self.plan_b.name, response.text)
-        user = new_test_user(self.env, "gulf_plan_portal2", groups="base.group_portal",
-                             partner_id=self.customer.id)
+        user = new_test_user(
+            self.env,
+            "gulf_plan_portal2",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
         self.authenticate(user.login, user.login)
-        response = self.url_open(f"/my/payment_plans/{self.plan_b.id}", allow_redirects=False)
+        response = self.url_open(
+            f"/my/payment_plans/{self.plan_b.id}", allow_redirects=False
+        )
         self.assertEqual(response.status_code, 303)
         csrf = self._csrf(f"/my/payment_plans/{self.plan.id}")
-        post = self.url_open(f"/my/payment_plans/{self.plan_b.id}/accept",
-                             data={"csrf_token": csrf, "name": "Intruder"}, allow_redirects=False)
+        post = self.url_open(
+            f"/my/payment_plans/{self.plan_b.id}/accept",
+            data={"csrf_token": csrf, "name": "Intruder"},
+            allow_redirects=False,
+        )
         self.assertEqual(post.status_code, 403)
         self.assertEqual(self.plan_b.state, "proposed")
 
@@ -146,17 +210,24 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         method = provider.payment_method_ids[:1]
         page = self.url_open(self.plan.get_portal_url())
         self.assertIn("o_payment_form", page.text)
-        result = self.make_jsonrpc_request(f"/my/payment_plans/{self.plan.id}/transaction", {
-            "access_token": self.plan.access_token,
-            "provider_id": provider.id,
-            "payment_method_id": method.id,
-            "token_id": None,
-            "amount": 1.0,
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": self.plan.get_portal_url(),
-        })
-        tx = self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+        result = self.make_jsonrpc_request(
+            f"/my/payment_plans/{self.plan.id}/transaction",
+            {
+                "access_token": self.plan.access_token,
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "token_id": None,
+                "amount": 1.0,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": self.plan.get_portal_url(),
+            },
+        )
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
         self.assertEqual(tx.amount, 300.0)
         self.assertEqual(tx.invoice_ids, self.move)
         tx._set_done()
@@ -174,11 +245,19 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         preview = self.url_open(f"/my/payment_plans/request?{query}&instalments=4")
         self.assertIn("225.00", preview.text)
         csrf = csrf_token_of(preview.text)
-        response = self.url_open("/my/payment_plans/request", data={
-            "csrf_token": csrf, "pid": self.customer.id, "access_token": token, "instalments": "4",
-        }, allow_redirects=False)
+        response = self.url_open(
+            "/my/payment_plans/request",
+            data={
+                "csrf_token": csrf,
+                "pid": self.customer.id,
+                "access_token": token,
+                "instalments": "4",
+            },
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
-        plan = self.env["invoice.payment.plan"].search([("partner_id", "=", self.customer.id),
-                                                        ("origin", "=", "customer")])
+        plan = self.env["invoice.payment.plan"].search(
+            [("partner_id", "=", self.customer.id), ("origin", "=", "customer")]
+        )
         self.assertEqual((plan.state, len(plan.line_ids)), ("proposed", 4))
         self.assertIn(f"/my/payment_plans/{plan.id}", response.headers["Location"])

@@ -19,16 +19,35 @@ class TestFollowupPortal(FollowupHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.today = fields.Date.today()
-        cls.move = cls._invoice(invoice_date=cls.today - timedelta(days=40), term=cls.term_30, amount=1200.0)
-        cls.upcoming = cls._invoice(invoice_date=cls.today, term=cls.term_30, amount=300.0)
-        cls.move_b = cls._invoice(partner=cls.customer_b, invoice_date=cls.today - timedelta(days=40),
-                                  term=cls.term_30, amount=777.0)
-        cls.portal_user = new_test_user(cls.env, "gulf_portal", groups="base.group_portal",
-                                        partner_id=cls.env["res.partner"].create({
-                                            "name": "Omar (Gulf Trading)", "parent_id": cls.customer.id,
-                                            "email": "omar@gulf-trading.example.com",
-                                        }).id)
-        cls.statement_url = cls.customer._followup_get_statement_url().replace(cls.customer.get_base_url(), "")
+        cls.move = cls._invoice(
+            invoice_date=cls.today - timedelta(days=40), term=cls.term_30, amount=1200.0
+        )
+        cls.upcoming = cls._invoice(
+            invoice_date=cls.today, term=cls.term_30, amount=300.0
+        )
+        cls.move_b = cls._invoice(
+            partner=cls.customer_b,
+            invoice_date=cls.today - timedelta(days=40),
+            term=cls.term_30,
+            amount=777.0,
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            "gulf_portal",
+            groups="base.group_portal",
+            partner_id=cls.env["res.partner"]
+            .create(
+                {
+                    "name": "Omar (Gulf Trading)",
+                    "parent_id": cls.customer.id,
+                    "email": "omar@gulf-trading.example.com",
+                }
+            )
+            .id,
+        )
+        cls.statement_url = cls.customer._followup_get_statement_url().replace(
+            cls.customer.get_base_url(), ""
+        )
 
     # ---------------------------------------------------------------- access
     def test_statement_with_signed_link(self):
@@ -44,14 +63,21 @@ class TestFollowupPortal(FollowupHttpCommon):
         self.assertIn("Ageing", response.text)
         # Odoo's test mode renders reports as HTML (no wkhtmltopdf): the content
         # is the statement of this customer, whatever the Content-Type says
-        pdf = self.url_open(self.statement_url.replace("/my/followup?", "/my/followup/statement.pdf?"))
+        pdf = self.url_open(
+            self.statement_url.replace("/my/followup?", "/my/followup/statement.pdf?")
+        )
         self.assertEqual(pdf.status_code, 200)
-        self.assertIn("o_followup_sender", pdf.text)  # the report's body, not the portal page
+        self.assertIn(
+            "o_followup_sender", pdf.text
+        )  # the report's body, not the portal page
         self.assertIn(self.move.name, pdf.text)
         self.assertNotIn(self.move_b.name, pdf.text)
         # this customer's token with another customer's id: the refusal page, not B's statement
-        refused = self.url_open(f"/my/followup/statement.pdf?pid={self.customer_b.id}&access_token="
-                                f"{self.customer._followup_get_access_token()}", allow_redirects=False)
+        refused = self.url_open(
+            f"/my/followup/statement.pdf?pid={self.customer_b.id}&access_token="
+            f"{self.customer._followup_get_access_token()}",
+            allow_redirects=False,
+        )
         self.assertEqual(refused.status_code, 403)
         self.assertIn("This link is no longer valid", refused.text)
         self.assertNotIn(self.move_b.name, refused.text)
@@ -60,7 +86,9 @@ class TestFollowupPortal(FollowupHttpCommon):
     def test_short_sms_link(self):
         """Scenario: the customer taps the short link of an SMS: it leads to the
         signed statement; a made-up short link leads nowhere."""
-        short = self.customer._followup_get_short_url().replace(self.customer.get_base_url(), "")
+        short = self.customer._followup_get_short_url().replace(
+            self.customer.get_base_url(), ""
+        )
         self.assertLess(len(short), 20)
         response = self.url_open(short)
         self.assertEqual(response.status_code, 200)
@@ -83,10 +111,16 @@ class TestFollowupPortal(FollowupHttpCommon):
             response = self.url_open(url, allow_redirects=False)
             self.assertIn(response.status_code, (303, 403), url)
             self.assertNotIn(self.move.name, response.text)
-        other_user = new_test_user(self.env, "northwind_portal", groups="base.group_portal",
-                                   partner_id=self.customer_b.id)
+        other_user = new_test_user(
+            self.env,
+            "northwind_portal",
+            groups="base.group_portal",
+            partner_id=self.customer_b.id,
+        )
         self.authenticate(other_user.login, other_user.login)
-        response = self.url_open(f"/my/followup?pid={self.customer.id}", allow_redirects=False)
+        response = self.url_open(
+            f"/my/followup?pid={self.customer.id}", allow_redirects=False
+        )
         self.assertEqual(response.status_code, 403)
         self.assertNotIn(self.move.name, response.text)
         own = self.url_open("/my/followup")
@@ -100,7 +134,9 @@ class TestFollowupPortal(FollowupHttpCommon):
         response = self.url_open("/my/followup")
         self.assertIn(self.move.name, response.text)
         self.assertIn("Pay all overdue invoices", response.text)
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["followup_count"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["followup_count"]}
+        )
         self.assertEqual(counters["followup_count"], 2)
 
     # ---------------------------------------------------------------- answers
@@ -108,7 +144,9 @@ class TestFollowupPortal(FollowupHttpCommon):
         """Scenario: from the receipt-check mail, the customer confirms the
         invoice arrived: who and when are recorded on the invoice, the
         receipt-check stage counts as done, and the statement says thanks."""
-        response = self._post_answer(self.upcoming, "confirm", {"name": "Omar Al-Harbi"})
+        response = self._post_answer(
+            self.upcoming, "confirm", {"name": "Omar Al-Harbi"}
+        )
         self.assertEqual(response.status_code, 303)
         self.assertIn("/my/followup", response.headers["Location"])
         self.assertEqual(self.upcoming.followup_receipt_by, "Omar Al-Harbi")
@@ -120,20 +158,39 @@ class TestFollowupPortal(FollowupHttpCommon):
         """Scenario: the customer disputes the amount with a file attached:
         the message and file land in the invoice's chatter, the responsible
         gets an activity, follow-up pauses until an accountant resolves it."""
-        accountant = new_test_user(self.env, "fu_accountant", groups="account.group_account_invoice",
-                                   company_id=self.company.id, company_ids=self.company.ids)
+        accountant = new_test_user(
+            self.env,
+            "fu_accountant",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
         self.customer.with_company(self.company).followup_responsible_id = accountant
         token = self.move._portal_ensure_token()
         url = f"/my/followup/invoice/{self.move.id}/question"
         csrf = self._csrf(f"{url}?access_token={token}")
-        response = self.url_open(url, data={
-            "csrf_token": csrf, "access_token": token, "name": "Omar", "request_type": "dispute",
-            "reason": "wrong_amount", "note": "We ordered 10 units, not 12.",
-        }, files={"attachment": ("order.txt", b"PO-123: 10 units", "text/plain")}, allow_redirects=False)
+        response = self.url_open(
+            url,
+            data={
+                "csrf_token": csrf,
+                "access_token": token,
+                "name": "Omar",
+                "request_type": "dispute",
+                "reason": "wrong_amount",
+                "note": "We ordered 10 units, not 12.",
+            },
+            files={"attachment": ("order.txt", b"PO-123: 10 units", "text/plain")},
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.move.followup_state, "paused")
-        self.assertEqual((self.move.followup_question_type, self.move.followup_question_state), ("dispute", "open"))
-        message = self.move.message_ids.filtered(lambda m: "10 units, not 12" in (m.body or ""))
+        self.assertEqual(
+            (self.move.followup_question_type, self.move.followup_question_state),
+            ("dispute", "open"),
+        )
+        message = self.move.message_ids.filtered(
+            lambda m: "10 units, not 12" in (m.body or "")
+        )
         self.assertEqual(message.attachment_ids.name, "order.txt")
         self.assertEqual(message.author_id, self.customer)
         self.assertEqual(self.move.activity_ids.user_id, accountant)
@@ -145,17 +202,31 @@ class TestFollowupPortal(FollowupHttpCommon):
         """Scenario: the customer promises a date beyond the company's maximum
         delay: refused with a clear message and nothing changes. A date within
         it pauses the follow-up until then."""
-        too_far = self.today + timedelta(days=self.company.followup_max_promise_days + 5)
-        response = self._post_answer(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(too_far)})
+        too_far = self.today + timedelta(
+            days=self.company.followup_max_promise_days + 5
+        )
+        response = self._post_answer(
+            self.move,
+            "promise",
+            {"name": "Omar", "date": fields.Date.to_string(too_far)},
+        )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.move.followup_pause_reason)
         self.assertIn("Please choose a date between today and", response.text)
         ok_date = self.today + timedelta(days=10)
-        self._post_answer(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "500"})
+        self._post_answer(
+            self.move,
+            "promise",
+            {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "500"},
+        )
         self.assertEqual(self.move.followup_pause_reason, "promise")
         self.assertEqual(self.move.followup_paused_until, ok_date)
         self.assertEqual(self.move.followup_promise_amount, 500.0)
-        negative = self._post_answer(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "-3"})
+        negative = self._post_answer(
+            self.move,
+            "promise",
+            {"name": "Omar", "date": fields.Date.to_string(ok_date), "amount": "-3"},
+        )
         self.assertEqual(negative.status_code, 400)
         self.assertIn("Please enter an amount greater than zero", negative.text)
         self.assertEqual(self.move.followup_promise_amount, 500.0)
@@ -165,16 +236,25 @@ class TestFollowupPortal(FollowupHttpCommon):
         a logged-in user of another customer without token: both are refused
         and the invoice is unchanged."""
         url = f"/my/followup/invoice/{self.move.id}/confirm"
-        wrong = self.url_open(f"{url}?access_token={self.move_b._portal_ensure_token()}", allow_redirects=False)
+        wrong = self.url_open(
+            f"{url}?access_token={self.move_b._portal_ensure_token()}",
+            allow_redirects=False,
+        )
         self.assertEqual(wrong.status_code, 303)
         self.assertIn("/web/login", wrong.headers["Location"])
-        other_user = new_test_user(self.env, "northwind_portal2", groups="base.group_portal",
-                                   partner_id=self.customer_b.id)
+        other_user = new_test_user(
+            self.env,
+            "northwind_portal2",
+            groups="base.group_portal",
+            partner_id=self.customer_b.id,
+        )
         self.authenticate(other_user.login, other_user.login)
         response = self.url_open(url, allow_redirects=False)
         self.assertEqual(response.status_code, 403)
         csrf = self._csrf("/my/followup")
-        post = self.url_open(url, data={"csrf_token": csrf, "name": "Intruder"}, allow_redirects=False)
+        post = self.url_open(
+            url, data={"csrf_token": csrf, "name": "Intruder"}, allow_redirects=False
+        )
         self.assertEqual(post.status_code, 403)
         self.assertFalse(self.move.followup_receipt_date)
 
@@ -184,17 +264,30 @@ class TestFollowupPortal(FollowupHttpCommon):
         international format with the channel choices."""
         csrf = self._csrf(self.statement_url)
         token = self.customer._followup_get_access_token()
-        data = {"csrf_token": csrf, "pid": self.customer.id, "access_token": token,
-                "use_email": "on", "mobile": "12ab", "lang": "en_US"}
-        response = self.url_open("/my/followup/preferences", data=data, allow_redirects=False)
+        data = {
+            "csrf_token": csrf,
+            "pid": self.customer.id,
+            "access_token": token,
+            "use_email": "on",
+            "mobile": "12ab",
+            "lang": "en_US",
+        }
+        response = self.url_open(
+            "/my/followup/preferences", data=data, allow_redirects=False
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("The mobile number 12ab is not valid", response.text)
         self.assertEqual(self.customer.mobile, "+966 50 123 4567")
         self.assertTrue(self.customer.followup_use_sms)
         data["mobile"] = "0551234567"
-        response = self.url_open("/my/followup/preferences", data=data, allow_redirects=False)
+        response = self.url_open(
+            "/my/followup/preferences", data=data, allow_redirects=False
+        )
         self.assertIn("done=preferences", response.headers["Location"])
-        self.assertIn("Your contact preferences are saved.", self.url_open(response.headers["Location"]).text)
+        self.assertIn(
+            "Your contact preferences are saved.",
+            self.url_open(response.headers["Location"]).text,
+        )
         self.assertEqual(self.customer.mobile, "+966551234567")
         self.assertFalse(self.customer.followup_use_sms)
         self.assertTrue(self.customer.followup_use_email)
@@ -203,7 +296,11 @@ class TestFollowupPortal(FollowupHttpCommon):
         """Scenario: a promise made in the portal is not kept: the day after the
         promised date the run records the broken promise and reminds again."""
         ok_date = self.today + timedelta(days=3)
-        self._post_answer(self.move, "promise", {"name": "Omar", "date": fields.Date.to_string(ok_date)})
+        self._post_answer(
+            self.move,
+            "promise",
+            {"name": "Omar", "date": fields.Date.to_string(ok_date)},
+        )
         with freeze_time(ok_date + timedelta(days=1)):
             self._run()
         self.assertTrue(self.move.followup_promise_broken)
@@ -221,9 +318,15 @@ class TestFollowupPortalTour(FollowupHttpCommon):
         provider = self.env.ref("payment.payment_provider_demo").sudo()
         provider.write({"state": "test", "company_id": self.company.id})
         today = fields.Date.today()
-        paid = self._invoice(invoice_date=today - timedelta(days=40), term=self.term_30, amount=450.0)
-        promised = self._invoice(invoice_date=today - timedelta(days=35), term=self.term_30, amount=900.0)
-        url = self.customer._followup_get_statement_url().replace(self.customer.get_base_url(), "")
+        paid = self._invoice(
+            invoice_date=today - timedelta(days=40), term=self.term_30, amount=450.0
+        )
+        promised = self._invoice(
+            invoice_date=today - timedelta(days=35), term=self.term_30, amount=900.0
+        )
+        url = self.customer._followup_get_statement_url().replace(
+            self.customer.get_base_url(), ""
+        )
         self.start_tour(url, "invoice_followup_portal_tour")
         self.assertTrue(paid.followup_receipt_date)
         self.assertEqual(paid.followup_question_state, "open")
@@ -242,18 +345,27 @@ class TestFollowupPayAllOverdue(FollowupHttpCommon):
         sends); once processed they are paid. Another customer's id with this
         token is refused."""
         today = fields.Date.today()
-        first = self._invoice(invoice_date=today - timedelta(days=40), term=self.term_30, amount=300.0)
-        second = self._invoice(invoice_date=today - timedelta(days=35), term=self.term_30, amount=200.0)
-        self._invoice(invoice_date=today, term=self.term_30, amount=999.0)  # not due: not paid now
+        first = self._invoice(
+            invoice_date=today - timedelta(days=40), term=self.term_30, amount=300.0
+        )
+        second = self._invoice(
+            invoice_date=today - timedelta(days=35), term=self.term_30, amount=200.0
+        )
+        self._invoice(
+            invoice_date=today, term=self.term_30, amount=999.0
+        )  # not due: not paid now
         provider = self.env.ref("payment.payment_provider_demo").sudo()
         provider.write({"state": "test", "company_id": self.company.id})
         token = self.customer._followup_get_access_token()
-        page = self.url_open(f"/my/followup/pay?pid={self.customer.id}&access_token={token}")
+        page = self.url_open(
+            f"/my/followup/pay?pid={self.customer.id}&access_token={token}"
+        )
         self.assertEqual(page.status_code, 200)
         self.assertIn("500.00", page.text)
         self.assertIn("o_payment_form", page.text)
         result = self.make_jsonrpc_request(
-            f"/my/followup/pay/transaction/{self.customer.id}/{self.company.currency_id.id}", {
+            f"/my/followup/pay/transaction/{self.customer.id}/{self.company.currency_id.id}",
+            {
                 "access_token": token,
                 "provider_id": provider.id,
                 "payment_method_id": provider.payment_method_ids[:1].id,
@@ -262,15 +374,24 @@ class TestFollowupPayAllOverdue(FollowupHttpCommon):
                 "flow": "direct",
                 "tokenization_requested": False,
                 "landing_route": "/my/followup",
-            })
-        tx = self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+            },
+        )
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
         self.assertEqual(tx.amount, 500.0)
         self.assertEqual(tx.invoice_ids, first | second)
         tx._set_done()
         tx._post_process()
-        self.assertTrue(all(m.payment_state in ("paid", "in_payment") for m in first | second))
-        refused = self.url_open(f"/my/followup/pay?pid={self.customer_b.id}&access_token={token}",
-                                allow_redirects=False)
+        self.assertTrue(
+            all(m.payment_state in ("paid", "in_payment") for m in first | second)
+        )
+        refused = self.url_open(
+            f"/my/followup/pay?pid={self.customer_b.id}&access_token={token}",
+            allow_redirects=False,
+        )
         self.assertEqual(refused.status_code, 403)
         self.assertIn("This link is no longer valid", refused.text)
         self.assertNotIn("o_payment_form", refused.text)

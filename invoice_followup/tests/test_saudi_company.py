@@ -28,7 +28,9 @@ class TestSaudiCompany(FollowupCommon):
         self.assertEqual(self.company.currency_id, self.env.ref("base.SAR"))
         self.assertEqual(self.company.chart_template, "sa")
         self.assertEqual(len(self.stages), 6)
-        other = self.env["res.company"].create({"name": "Jeddah Branch", "country_id": self.country_sa.id})
+        other = self.env["res.company"].create(
+            {"name": "Jeddah Branch", "country_id": self.country_sa.id}
+        )
         self.assertEqual(other._followup_sending_weekdays(), {6, 0, 1, 2, 3})
         with freeze_time(TODAY):
             move = self._invoice(days_late=5, amount=1150.0)
@@ -36,8 +38,12 @@ class TestSaudiCompany(FollowupCommon):
         log = self._logs()
         self.assertEqual(log.stage_id, self.stage_first)
         self.assertEqual(log.email_state, "sent")
-        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])
+        mail = self.env["mail.mail"].search(
+            [("recipient_ids", "in", self.customer.ids)]
+        )
         self.assertIn(move.name, mail.body_html)
         self.assertIn('dir="rtl"', mail.body_html)
-        self.assertTrue(any("\u0600" <= char <= "\u06ff" for char in mail.subject), mail.subject)
+        self.assertTrue(
+            any("\u0600" <= char <= "\u06ff" for char in mail.subject), mail.subject
+        )
         self.assertIn("1,150.00", mail.body_html)

@@ -4,6 +4,7 @@
 Pure helpers: they take what they need (a res.lang record, currencies, dates) and
 touch no database.
 """
+
 import ast
 from collections import defaultdict
 
@@ -55,14 +56,20 @@ def formatters(lang):
     grouping = ast.literal_eval(lang.grouping)
 
     def format_date(value):
-        return babel.dates.format_date(value, format=date_format, locale=locale) if value else ""
+        return (
+            babel.dates.format_date(value, format=date_format, locale=locale)
+            if value
+            else ""
+        )
 
     def format_amount(amount, currency):
         # res.lang.format(), its grouping parsed once
         parts = (f"%.{currency.decimal_places}f" % currency.round(amount)).split(".")
         parts[0] = intersperse(parts[0], grouping, lang.thousands_sep or "")[0]
         number = lang.decimal_point.join(parts)
-        number = number.replace(" ", NBSP).replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+        number = number.replace(" ", NBSP).replace(
+            "-", "-\N{ZERO WIDTH NO-BREAK SPACE}"
+        )
         if currency.position == "before":
             return f"{currency.symbol or ''}{NBSP}{number}"
         return f"{number}{NBSP}{currency.symbol or ''}"
@@ -71,9 +78,11 @@ def formatters(lang):
 
 
 def sms_amounts(totals):
-    """"1,250.00 SAR, 80.00 $" for [(currency, amount)], with plain spaces: the
+    """ "1,250.00 SAR, 80.00 $" for [(currency, amount)], with plain spaces: the
     no-break spaces of the amount format would turn an SMS into UCS-2."""
     return ", ".join(
-        currency.format(amount).replace(NBSP, " ").replace("\N{NARROW NO-BREAK SPACE}", " ")
+        currency.format(amount)
+        .replace(NBSP, " ")
+        .replace("\N{NARROW NO-BREAK SPACE}", " ")
         for currency, amount in totals
     )

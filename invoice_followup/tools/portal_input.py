@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Numbers and dates typed in the portal: anything malformed, non-finite,
 negative, zero or absurd becomes a translated UserError for the form, never a 500."""
+
 import math
 from datetime import date
 
@@ -21,7 +22,11 @@ def parse_amount(env, text):
     except ValueError:
         amount = float("nan")
     if not math.isfinite(amount) or amount <= 0 or amount > MAX_AMOUNT:
-        raise UserError(env._("Please enter an amount greater than zero, in figures (for example 1500.50)."))
+        raise UserError(
+            env._(
+                "Please enter an amount greater than zero, in figures (for example 1500.50)."
+            )
+        )
     return amount
 
 

@@ -7,11 +7,14 @@ only join inside a word, so each word of an Arabic text run goes in its own
 inline block (its trailing punctuation in another: together they overlap).
 Paragraphs then wrap and read right with this build and with the patched one.
 """
+
 import re
 
 from lxml import etree, html
 
-ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+ARABIC = re.compile(
+    "[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"
+)
 TRAILING_PUNCTUATION = re.compile(r"^(.*?)([.,،؛:;!?؟)\]»\"']*)$", re.S)
 SKIP_TAGS = {"script", "style", "head", "title", "textarea", "svg"}
 WORD_CLASS = "o_fu_word"

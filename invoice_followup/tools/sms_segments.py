@@ -52,11 +52,20 @@ def sms_segments(text):
     units = _units(text, encoding)
     length = sum(units)
     if not length:
-        return {"encoding": encoding, "length": 0, "segments": 0, "per_segment": single, "remaining": single}
+        return {
+            "encoding": encoding,
+            "length": 0,
+            "segments": 0,
+            "per_segment": single,
+            "remaining": single,
+        }
     if length <= single:
         return {
-            "encoding": encoding, "length": length, "segments": 1,
-            "per_segment": single, "remaining": single - length,
+            "encoding": encoding,
+            "length": length,
+            "segments": 1,
+            "per_segment": single,
+            "remaining": single - length,
         }
     # multipart: fill parts without splitting a two-unit character
     segments, used = 1, 0
@@ -66,6 +75,9 @@ def sms_segments(text):
             used = 0
         used += size
     return {
-        "encoding": encoding, "length": length, "segments": segments,
-        "per_segment": part, "remaining": part - used,
+        "encoding": encoding,
+        "length": length,
+        "segments": segments,
+        "per_segment": part,
+        "remaining": part - used,
     }

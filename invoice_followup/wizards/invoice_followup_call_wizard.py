@@ -29,12 +29,22 @@ class InvoiceFollowupCallWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         today = fields.Date.context_today(self)
-        if self.outcome == "promise" and (not self.promise_date or self.promise_date < today):
-            raise UserError(self.env._("Enter the date the customer promised to pay, today or later."))
-        outcome = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
+        if self.outcome == "promise" and (
+            not self.promise_date or self.promise_date < today
+        ):
+            raise UserError(
+                self.env._(
+                    "Enter the date the customer promised to pay, today or later."
+                )
+            )
+        outcome = dict(self._fields["outcome"]._description_selection(self.env))[
+            self.outcome
+        ]
         body = Markup("<p>%s</p>") % self.env._(
             "Call logged by %(user)s: %(outcome)s. %(note)s",
-            user=self.env.user.name, outcome=outcome, note=self.note or "",
+            user=self.env.user.name,
+            outcome=outcome,
+            note=self.note or "",
         )
         partners = self.partner_ids.commercial_partner_id
         partners._message_log_batch({partner.id: body for partner in partners})
@@ -44,9 +54,13 @@ class InvoiceFollowupCallWizard(models.TransientModel):
         ).action_feedback(feedback=outcome)
         if self.outcome in ("promise", "dispute"):
             moves = partners._followup_open_invoices()
-            moves.write({
-                "followup_pause_reason": self.outcome,
-                "followup_paused_until": self.promise_date if self.outcome == "promise" else False,
-            })
+            moves.write(
+                {
+                    "followup_pause_reason": self.outcome,
+                    "followup_paused_until": self.promise_date
+                    if self.outcome == "promise"
+                    else False,
+                }
+            )
             moves._message_log_batch({move.id: body for move in moves})
         return {"type": "ir.actions.act_window_close"}

@@ -23,7 +23,8 @@ class InvoiceFollowupPauseWizard(models.TransientModel):
         default="manual",
     )
     date_until = fields.Date(
-        "Until", help="Follow-up resumes the day after. Empty: until someone resumes it."
+        "Until",
+        help="Follow-up resumes the day after. Empty: until someone resumes it.",
     )
     note = fields.Text()
 
@@ -34,12 +35,21 @@ class InvoiceFollowupPauseWizard(models.TransientModel):
         moves = self.move_ids or self.partner_ids._followup_open_invoices()
         if not moves:
             raise UserError(self.env._("There is no open invoice to pause."))
-        moves.write({"followup_pause_reason": self.reason, "followup_paused_until": self.date_until})
-        reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+        moves.write(
+            {
+                "followup_pause_reason": self.reason,
+                "followup_paused_until": self.date_until,
+            }
+        )
+        reason = dict(self._fields["reason"]._description_selection(self.env))[
+            self.reason
+        ]
         body = self.env._(
             "Follow-up paused (%(reason)s) until %(date)s by %(user)s. %(note)s",
             reason=reason,
-            date=self.date_until and fields.Date.to_string(self.date_until) or self.env._("further notice"),
+            date=self.date_until
+            and fields.Date.to_string(self.date_until)
+            or self.env._("further notice"),
             user=self.env.user.name,
             note=self.note or "",
         )

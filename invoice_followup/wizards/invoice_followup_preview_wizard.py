@@ -11,7 +11,9 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
     _name = "invoice.followup.preview.wizard"
     _description = "Preview Follow-up"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True
+    )
     stage_id = fields.Many2one("invoice.followup.stage", readonly=True)
     subject = fields.Char(readonly=True)
     body_html = fields.Html("Email", readonly=True, sanitize=False)
@@ -25,7 +27,8 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
             info = sms_segments(wizard.sms_body or "")
             wizard.sms_segment_info = self.env._(
                 "%(length)s characters, %(segments)s SMS (%(encoding)s)",
-                length=info["length"], segments=info["segments"],
+                length=info["length"],
+                segments=info["segments"],
                 encoding="GSM-7" if info["encoding"] == "gsm7" else "Unicode",
             )
 
@@ -45,10 +48,16 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
         stage = step.stage_id
         values = {"stage_id": stage.id, "lang": step.recipient_id.lang or partner.lang}
         if stage.mail_template_id:
-            rendered = stage.mail_template_id._generate_template(step.ids, ("subject", "body_html"))[step.id]
-            values.update(subject=rendered.get("subject"), body_html=rendered.get("body_html"))
+            rendered = stage.mail_template_id._generate_template(
+                step.ids, ("subject", "body_html")
+            )[step.id]
+            values.update(
+                subject=rendered.get("subject"), body_html=rendered.get("body_html")
+            )
         if stage.sms_template_id:
-            values["sms_body"] = stage.sms_template_id._render_field("body", step.ids, compute_lang=True)[step.id]
+            values["sms_body"] = stage.sms_template_id._render_field(
+                "body", step.ids, compute_lang=True
+            )[step.id]
         # a billing user may create steps but not delete them: this one was never real
         step.sudo().unlink()
         return values

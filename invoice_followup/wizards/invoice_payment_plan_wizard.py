@@ -21,13 +21,16 @@ class InvoicePaymentPlanWizard(models.TransientModel):
     instalment_count = fields.Integer("Instalments", default=3)
     frequency = fields.Selection(
         [("weekly", "Weekly"), ("monthly", "Monthly"), ("custom", "Custom dates")],
-        default="monthly", required=True,
+        default="monthly",
+        required=True,
     )
     first_date = fields.Date(
-        "First Instalment", default=lambda self: fields.Date.context_today(self) + relativedelta(days=7)
+        "First Instalment",
+        default=lambda self: fields.Date.context_today(self) + relativedelta(days=7),
     )
     custom_dates = fields.Char(
-        "Dates", help="Instalment dates as YYYY-MM-DD separated by commas (custom schedule)."
+        "Dates",
+        help="Instalment dates as YYYY-MM-DD separated by commas (custom schedule).",
     )
     down_payment = fields.Float(digits=0)
     schedule_preview = fields.Html(compute="_compute_schedule_preview", sanitize=False)
@@ -36,9 +39,15 @@ class InvoicePaymentPlanWizard(models.TransientModel):
         if self.frequency != "custom":
             return None
         try:
-            dates = [fields.Date.to_date(d.strip()) for d in (self.custom_dates or "").split(",") if d.strip()]
+            dates = [
+                fields.Date.to_date(d.strip())
+                for d in (self.custom_dates or "").split(",")
+                if d.strip()
+            ]
         except ValueError as error:
-            raise UserError(self.env._("Write the dates as YYYY-MM-DD, separated by commas.")) from error
+            raise UserError(
+                self.env._("Write the dates as YYYY-MM-DD, separated by commas.")
+            ) from error
         if not dates:
             raise UserError(self.env._("Enter the instalment dates."))
         return dates
@@ -46,25 +55,43 @@ class InvoicePaymentPlanWizard(models.TransientModel):
     def _plan_values(self):
         self.ensure_one()
         return self.env["invoice.payment.plan"]._prepare_plan_values(
-            self.move_ids, self.instalment_count, self.first_date,
-            frequency=self.frequency, down_payment=self.down_payment, dates=self._custom_dates(),
+            self.move_ids,
+            self.instalment_count,
+            self.first_date,
+            frequency=self.frequency,
+            down_payment=self.down_payment,
+            dates=self._custom_dates(),
         )
 
-    @api.depends("move_ids", "instalment_count", "frequency", "first_date", "custom_dates", "down_payment")
+    @api.depends(
+        "move_ids",
+        "instalment_count",
+        "frequency",
+        "first_date",
+        "custom_dates",
+        "down_payment",
+    )
     def _compute_schedule_preview(self):
         for wizard in self:
             try:
                 values = wizard._plan_values()
             except UserError as error:
-                wizard.schedule_preview = Markup('<div class="text-danger">%s</div>') % error.args[0]
+                wizard.schedule_preview = (
+                    Markup('<div class="text-danger">%s</div>') % error.args[0]
+                )
                 continue
             currency = self.env["res.currency"].browse(values["currency_id"])
             rows = Markup("").join(
-                Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>") % (
-                    fields.Date.to_string(cmd[2]["date_due"]), currency.format(cmd[2]["amount"]))
+                Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
+                % (
+                    fields.Date.to_string(cmd[2]["date_due"]),
+                    currency.format(cmd[2]["amount"]),
+                )
                 for cmd in values["line_ids"]
             )
-            wizard.schedule_preview = Markup("<table class='table table-sm'>%s</table>") % rows
+            wizard.schedule_preview = (
+                Markup("<table class='table table-sm'>%s</table>") % rows
+            )
 
     def action_create(self):
         self.ensure_one()

@@ -3,6 +3,7 @@
 of the new statement link is new data (noupdate) and comes with the update; the
 payment plans that 18.0.1.0.0 allowed over the same invoice are reported, never
 changed (an accountant decides which one stays)."""
+
 import logging
 
 from openupgradelib import openupgrade
@@ -20,5 +21,8 @@ def migrate(env, version):
          GROUP BY rel.account_move_id HAVING count(*) > 1
     """)
     for move_id, plans in env.cr.fetchall():
-        _logger.warning("Invoice %s is in several live payment plans (%s): cancel all but one.",
-                        move_id, ", ".join(plans))
+        _logger.warning(
+            "Invoice %s is in several live payment plans (%s): cancel all but one.",
+            move_id,
+            ", ".join(plans),
+        )

@@ -7,6 +7,7 @@ number, the cron's time and interval, the risk levels' names) survives later
 upgrades. Their xml ids get the flag here, so that this upgrade already keeps
 them as they are.
 """
+
 from openupgradelib import openupgrade
 
 NOUPDATE_XMLIDS = [
@@ -20,4 +21,6 @@ NOUPDATE_XMLIDS = [
 
 @openupgrade.migrate()
 def migrate(env, version):
-    openupgrade.set_xml_ids_noupdate_value(env, "invoice_followup", NOUPDATE_XMLIDS, True)
+    openupgrade.set_xml_ids_noupdate_value(
+        env, "invoice_followup", NOUPDATE_XMLIDS, True
+    )
