@@ -265,7 +265,8 @@ def ensure_oca_addon(spec, refresh=False):
         )
         if rc != 0 or not found:
             sys.exit(
-                f"[bench] could not download {spec}; run with --skip-oca to bench ours alone"
+                f"[bench] could not download {spec}; run with --skip-oca to "
+                "bench ours alone"
             )
         wheel = found[-1]
         # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this Python.
@@ -452,7 +453,8 @@ def worker_generate(db, addons_path, opts):
                 "ref": ref,
                 "is_company": True,
                 "email": f"ap{i + 1}@customer{i + 1}.example.com",
-                "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+                "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} "
+                f"{i % 100:02d}",
                 "lang": "en_US",
             }
             if i % 4 == 0 and not ref.startswith(
@@ -511,7 +513,8 @@ def worker_generate(db, addons_path, opts):
             done += len(moves)
             if done % 2000 < batch or done == len(rows):
                 say(
-                    f"generate: {done}/{len(rows)} invoices posted ({time.perf_counter() - start:.0f}s)"
+                    f"generate: {done}/{len(rows)} invoices posted "
+                    f"({time.perf_counter() - start:.0f}s)"
                 )
         env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
         cr.commit()
@@ -733,7 +736,8 @@ def worker_oca(db, addons_path, opts):
                             "channel": "email",
                             "email_template_id": template.id,
                             "custom_text": "Our records show the invoices below as overdue.",
-                            "custom_mail_text": "<p>Our records show the invoices below as overdue.</p>",
+                            "custom_mail_text": "<p>Our records show the invoices below as "
+                            "overdue.</p>",
                             "mail_show_invoice_detail": True,
                         }
                     )
@@ -875,7 +879,8 @@ def print_report(args, ours, oca, probe, oca_version, timings):
     print()
     print("=" * 78)
     print(
-        f"Follow-up run: {args.customers:,} customers, {args.invoices:,} overdue invoices "
+        f"Follow-up run: {args.customers:,} customers, {args.invoices:,} "
+        "overdue invoices "
         f"(seed {args.seed}, {datetime.date.today()})"
     )
     print("=" * 78)
@@ -937,7 +942,8 @@ def print_report(args, ours, oca, probe, oca_version, timings):
         )
     if any(res and not res["peak_is_run_only"] for res in (ours, oca)):
         print(
-            "(peak RSS: the kernel peak could not be reset, so it includes loading Odoo)"
+            "(peak RSS: the kernel peak could not be reset, so it includes "
+            "loading Odoo)"
         )
     print()
     print("Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
@@ -981,7 +987,8 @@ def main(argv=None):
     parser.add_argument(
         "--invoice-notes",
         action="store_true",
-        help="our company notes each step on every invoice too (setting, off by default)",
+        help="our company notes each step on every invoice too (setting, off by "
+        "default)",
     )
     parser.add_argument(
         "--addons-dir",
@@ -1017,7 +1024,8 @@ def main(argv=None):
     signature = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
     if args.regenerate or db_param(base, "ifu_bench.signature") != signature:
         say(
-            f"building {base} (account_payment, sms, generated data); cached for later runs today"
+            f"building {base} (account_payment, sms, generated data); cached "
+            "for later runs today"
         )
         db_drop(base)
         timings["base install"] = odoo_install(

@@ -250,7 +250,8 @@ SECTIONS = [
         "ir_model_data",
         ("module", "name", "model", "res_id"),
         (
-            "module = 'invoice_followup' AND model IN ('mail.template', 'sms.template', 'ir.cron', 'ir.sequence',"
+            "module = 'invoice_followup' AND model IN ('mail.template', "
+            "'sms.template', 'ir.cron', 'ir.sequence',"
             " 'invoice.followup.weekday', 'invoice.followup.risk.level')"
         ),
         {},
@@ -259,7 +260,8 @@ SECTIONS = [
         "mail_templates",
         "mail_template",
         ("model", "active"),
-        "id IN (SELECT res_id FROM ir_model_data WHERE module = 'invoice_followup' AND model = 'mail.template')",
+        "id IN (SELECT res_id FROM ir_model_data WHERE module = "
+        "'invoice_followup' AND model = 'mail.template')",
         {},
     ),
     ("mails", "mail_mail", ("mail_message_id", "state"), None, {}),
@@ -315,7 +317,8 @@ def snapshot(db):
                     continue
                 names.append(name)
                 selects.append(
-                    f'ARRAY(SELECT r."{other}" FROM "{rel}" r WHERE r."{this}" = t.id ORDER BY 1)'
+                    f'ARRAY(SELECT r."{other}" FROM "{rel}" r WHERE r."{this}" '
+                    "= t.id ORDER BY 1)"
                 )
             cur.execute(
                 f'SELECT t.id, {", ".join(selects)} FROM "{table}" t'
@@ -351,7 +354,8 @@ def accounting(db):
         )
         demo = {(model, res_id) for model, res_id in cur.fetchall()}
         cur.execute(
-            "SELECT (SELECT count(*) FROM account_partial_reconcile), (SELECT count(*) FROM account_payment)"
+            "SELECT (SELECT count(*) FROM account_partial_reconcile), (SELECT "
+            "count(*) FROM account_payment)"
         )
         reconciliations, payments = cur.fetchone()
     return {
@@ -379,7 +383,8 @@ def compare(before, after, sections):
             for name, value in values.items():
                 if name in new[rec_id] and new[rec_id][name] != value:
                     diffs.append(
-                        f"{section} #{rec_id}.{name}: {value!r} -> {new[rec_id][name]!r}"
+                        f"{section} #{rec_id}.{name}: {value!r} -> "
+                        f"{new[rec_id][name]!r}"
                     )
     return diffs
 
@@ -401,7 +406,8 @@ def compare_accounting(before, after, demo_may_go=False):
             demo_gone.append(values)
         elif after["moves"].get(move_id) != values:
             diffs.append(
-                f"journal entry #{move_id} {values}: now {after['moves'].get(move_id, 'lost')}"
+                f"journal entry #{move_id} {values}: now "
+                f"{after['moves'].get(move_id, 'lost')}"
             )
     lost = set(before["partners"]) - set(after["partners"])
     if demo_may_go:
@@ -418,9 +424,12 @@ def describe_accounting(acc):
     customers = {m[3] for m in invoices}
     debit = sum(m[8] or 0 for m in moves)
     return (
-        f"{len(acc['moves'])} journal entries ({len(posted)} posted, {len(invoices)} customer invoices "
-        f"and credit notes of {len(customers)} customers), {sum(m[7] for m in moves)} journal items "
-        f"(debit = credit = {debit:.2f}), {acc['reconciliations']} reconciliations, {acc['payments']} payments, "
+        f"{len(acc['moves'])} journal entries ({len(posted)} posted, "
+        f"{len(invoices)} customer invoices "
+        f"and credit notes of {len(customers)} customers), "
+        f"{sum(m[7] for m in moves)} journal items "
+        f"(debit = credit = {debit:.2f}), {acc['reconciliations']} "
+        f"reconciliations, {acc['payments']} payments, "
         f"{len(acc['partners'])} partners"
     )
 
@@ -613,7 +622,8 @@ def run_logged(label, cmd, log_path, allow_errors=False):
         for line in errors[:10] or tail:
             say(f"  {line[:300]}")
         raise StepFailed(
-            f"{label}: exit status {proc.returncode}, {len(errors)} ERROR/CRITICAL line(s), see {log_path}"
+            f"{label}: exit status {proc.returncode}, {len(errors)} "
+            f"ERROR/CRITICAL line(s), see {log_path}"
         )
     return result, errors, seconds
 
@@ -762,7 +772,8 @@ def main_driver(args):
     old_version = manifest_version(os.path.join(old_root, MODULE))
     new_version = manifest_version(os.path.join(args.repo, MODULE))
     say(
-        f"from {args.from_commit} ({old_version}) to the work tree ({new_version}), database {args.db}, "
+        f"from {args.from_commit} ({old_version}) to the work tree "
+        f"({new_version}), database {args.db}, "
         f"logs in {work}"
     )
 
@@ -805,7 +816,8 @@ def main_driver(args):
     state, version = module_state(args.db)
     if state != "installed" or version != new_version:
         raise StepFailed(
-            f"after the upgrade {MODULE} is {state} at version {version}, expected installed {new_version}"
+            f"after the upgrade {MODULE} is {state} at version {version}, "
+            f"expected installed {new_version}"
         )
     say(f"4/7 upgraded to {version} ({secs:.0f}s)")
 
@@ -818,7 +830,8 @@ def main_driver(args):
         1 for m in before["invoices"].values() if m["move_type"] == "out_invoice"
     )
     kept = (
-        f"{len(before['steps'])} steps, {len(before['plans'])} plans, {invoices} invoices, "
+        f"{len(before['steps'])} steps, {len(before['plans'])} plans, "
+        f"{invoices} invoices, "
         f"{count_tokens(before)} tokens kept"
     )
     if diffs:
@@ -841,7 +854,8 @@ def main_driver(args):
         for line in other[:10]:
             say(f"  {line[:300]}")
         raise StepFailed(
-            f"uninstall: {len(other)} unexpected ERROR/CRITICAL line(s), see {log('uninstall')}"
+            f"uninstall: {len(other)} unexpected ERROR/CRITICAL line(s), see "
+            f"{log('uninstall')}"
         )
     state, _v = module_state(args.db)
     if state != "uninstalled":
@@ -856,14 +870,17 @@ def main_driver(args):
         )
         raise StepFailed("the uninstall lost or changed journal entries or partners")
     say(
-        f"6/7 uninstalled ({secs:.0f}s; {len(errors)} deletions refused by the database, logged as ERROR). Kept:"
+        f"6/7 uninstalled ({secs:.0f}s; {len(errors)} deletions refused by the "
+        "database, logged as ERROR). Kept:"
     )
     say(f"    {describe_accounting(kept_acc)}")
     if demo_gone:
         partners_gone = set(acc["partners"]) - set(kept_acc["partners"])
         say(
-            f"    NOTE: Odoo deleted with the demo data {len(demo_gone)} of its {len(acc['demo_moves'])} journal "
-            f"entries (those not reconciled) and {len(partners_gone)} of its {len(acc['demo_partners'])} partners: "
+            f"    NOTE: Odoo deleted with the demo data {len(demo_gone)} of its "
+            f"{len(acc['demo_moves'])} journal "
+            f"entries (those not reconciled) and {len(partners_gone)} of its "
+            f"{len(acc['demo_partners'])} partners: "
             + ", ".join(f"{m[0]} ({m[2]})" for m in demo_gone)
         )
 
@@ -890,14 +907,16 @@ def main_driver(args):
     if not result["stages"]:
         raise StepFailed("after the reinstall there is no follow-up stage")
     say(
-        f"7/7 installed again ({secs:.0f}s): accounting unchanged, {result['stages']} stages, "
+        f"7/7 installed again ({secs:.0f}s): accounting unchanged, "
+        f"{result['stages']} stages, "
         f"a daily run made {result['steps']} steps ({smoke_secs:.0f}s)"
     )
     # the addon's templates must render: a template without a model fails every step using it
     broken = templates_without_model(args.db)
     if demo_failed:
         say(
-            "    NOTE: Odoo could not load the demo data again (it fails on the demo invoices the uninstall kept), "
+            "    NOTE: Odoo could not load the demo data again (it fails on the "
+            "demo invoices the uninstall kept), "
             f"see {log('reinstall')}"
         )
     if result["failed"]:
@@ -907,7 +926,8 @@ def main_driver(args):
         )
     if broken:
         say(
-            f"    NOTE: {len(broken)} templates of the addon have no model (mail_template.model / "
+            f"    NOTE: {len(broken)} templates of the addon have no model "
+            "(mail_template.model / "
             "sms_template.model empty), they cannot render: " + ", ".join(broken)
         )
     # tolerated (reported) only when it follows from the demo data failing to load again
@@ -944,7 +964,8 @@ def main(argv=None):
     parser.add_argument(
         "--strict-demo",
         action="store_true",
-        help="fail on the demo data's troubles too: journal entries deleted by the uninstall, "
+        help="fail on the demo data's troubles too: journal entries deleted by the "
+        "uninstall, "
         "steps failing after the reinstall",
     )
     args = parser.parse_args(argv)

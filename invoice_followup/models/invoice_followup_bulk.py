@@ -46,7 +46,9 @@ class InvoiceFollowupBulk(models.AbstractModel):
             missing.flush_recordset(["access_token"])
             self.env.execute_query(
                 SQL(
-                    "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                    "UPDATE account_move SET access_token = "
+                    "gen_random_uuid()::text WHERE id IN %s AND access_token IS "
+                    "NULL",
                     tuple(missing.ids),
                 )
             )

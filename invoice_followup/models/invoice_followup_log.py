@@ -108,7 +108,8 @@ class InvoiceFollowupLog(models.Model):
     receipt_date = fields.Datetime(
         "Receipt Confirmed On",
         readonly=True,
-        help="When the customer confirmed, from this step's link, that the invoice arrived.",
+        help="When the customer confirmed, from this step's link, that the invoice "
+        "arrived.",
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
@@ -116,8 +117,10 @@ class InvoiceFollowupLog(models.Model):
         "Step of the Day",
         readonly=True,
         copy=False,
-        help="This step is the customer's follow-up step of its day in its company: PostgreSQL "
-        "allows one, so that two runs at once or a run after a crash never send a second one. "
+        help="This step is the customer's follow-up step of its day in its company: "
+        "PostgreSQL "
+        "allows one, so that two runs at once or a run after a crash never send "
+        "a second one. "
         "Failed attempts and previews are not.",
     )
 
@@ -126,7 +129,8 @@ class InvoiceFollowupLog(models.Model):
         # servers, an accountant's "Send now"): guarded by PostgreSQL itself
         self.env.cr.execute(
             SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, company_id, date) WHERE is_day_step",
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, "
+                "company_id, date) WHERE is_day_step",
                 SQL.identifier(DAY_STEP_INDEX),
                 SQL.identifier(self._table),
             )
@@ -664,7 +668,8 @@ class InvoiceFollowupLog(models.Model):
                 "params": {
                     "type": "warning",
                     "message": self.env._(
-                        "Nothing to send: no follow-up step is due for these invoices, or their customer "
+                        "Nothing to send: no follow-up step is due for these "
+                        "invoices, or their customer "
                         "had its follow-up step today already."
                     ),
                 },

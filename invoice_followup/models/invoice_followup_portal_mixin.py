@@ -56,7 +56,8 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
         if count > limit:
             raise UserError(
                 self.env._(
-                    "You sent us many answers today: please try again tomorrow, or contact us directly."
+                    "You sent us many answers today: please try again tomorrow, "
+                    "or contact us directly."
                 )
             )
         return count

@@ -345,7 +345,8 @@ class InvoiceFollowupRun(models.AbstractModel):
             locked = set(
                 self.env.execute_query(
                     SQL(
-                        "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c) WHERE pg_try_advisory_xact_lock(%s)",
+                        "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, "
+                        "c) WHERE pg_try_advisory_xact_lock(%s)",
                         partner_ids,
                         company_ids,
                         STEP_LOCK_KEY,
@@ -372,7 +373,8 @@ class InvoiceFollowupRun(models.AbstractModel):
         ]
         if len(claimed) < len(planned):
             _logger.info(
-                "Follow-up: %s customer(s) left out (another run holds them or they had their step today)",
+                "Follow-up: %s customer(s) left out (another run holds them or "
+                "they had their step today)",
                 len(planned) - len(claimed),
             )
         return claimed

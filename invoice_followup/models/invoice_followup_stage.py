@@ -55,7 +55,8 @@ class InvoiceFollowupStage(models.Model):
     offset_days = fields.Integer(
         "Days",
         help="Days after the reference date (negative: before it). "
-        "Invoice date + 2 checks that the invoice arrived; due date - 3 is a courtesy reminder.",
+        "Invoice date + 2 checks that the invoice arrived; due date - 3 is a "
+        "courtesy reminder.",
     )
     schedule_display = fields.Char("When", compute="_compute_schedule_display")
     auto_execute = fields.Boolean(
@@ -104,7 +105,8 @@ class InvoiceFollowupStage(models.Model):
         "res.users", string="Activity User", domain=[("share", "=", False)]
     )
     escalate = fields.Boolean(
-        help="Hand the customer over to the escalation user (e.g. legal) and notify them."
+        help="Hand the customer over to the escalation user (e.g. legal) and notify "
+        "them."
     )
     escalation_user_id = fields.Many2one(
         "res.users",
@@ -122,12 +124,14 @@ class InvoiceFollowupStage(models.Model):
     min_amount = fields.Monetary(
         "Minimum Amount Due",
         currency_field="currency_id",
-        help="Invoices whose amount due (company currency) is below this amount skip this stage.",
+        help="Invoices whose amount due (company currency) is below this amount skip "
+        "this stage.",
     )
     risk_level_ids = fields.Many2many(
         "invoice.followup.risk.level",
         string="Risk Levels",
-        help="When set, the stage applies only to customers of these payment risk levels.",
+        help="When set, the stage applies only to customers of these payment risk "
+        "levels.",
     )
 
     @api.depends("date_reference", "offset_days")

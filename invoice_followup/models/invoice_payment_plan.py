@@ -176,7 +176,8 @@ class InvoicePaymentPlan(models.Model):
                 if plan.currency_id.compare_amounts(total, plan.amount_total) != 0:
                     raise ValidationError(
                         self.env._(
-                            "The instalments add up to %(sum)s but the plan is for %(total)s.",
+                            "The instalments add up to %(sum)s but the plan is "
+                            "for %(total)s.",
                             sum=plan.currency_id.format(total),
                             total=plan.currency_id.format(plan.amount_total),
                         )
@@ -461,13 +462,15 @@ class InvoicePaymentPlan(models.Model):
         else:
             plan.message_post(
                 body=self.env._(
-                    "Requested by the customer within the policy: approved automatically."
+                    "Requested by the customer within the policy: approved "
+                    "automatically."
                 )
             )
             plan.action_propose()
             plan._notify_responsible(
                 self.env._(
-                    "Payment plan %(name)s requested by the customer: proposed automatically",
+                    "Payment plan %(name)s requested by the customer: proposed "
+                    "automatically",
                     name=plan.name,
                 )
             )
@@ -594,7 +597,8 @@ class InvoicePaymentPlan(models.Model):
         partner = self.partner_id.commercial_partner_id
         partner.payment_plan_broken_count += 1
         body = self.env._(
-            "Payment plan %(name)s broken: an instalment is unpaid past the grace days.",
+            "Payment plan %(name)s broken: an instalment is unpaid past the "
+            "grace days.",
             name=self.name,
         )
         partner._message_log(body=body)

@@ -63,7 +63,8 @@ class MailTemplate(models.Model):
                 )
                 raise UserError(
                     self.env._(
-                        "Failed to render QWeb template: %(template_src)s\n\n%(template_traceback)s)",
+                        "Failed to render QWeb template: "
+                        "%(template_src)s\n\n%(template_traceback)s)",
                         template_src=template_src,
                         template_traceback=traceback.format_exc(),
                     )

@@ -46,7 +46,8 @@ class ResPartner(models.Model):
         copy=False,
         groups="base.group_system",
         index="btree_not_null",
-        help="Signs the statement link of the follow-up mails for customers without a portal login.",
+        help="Signs the statement link of the follow-up mails for customers without "
+        "a portal login.",
     )
     followup_link_sent_date = fields.Date(
         "New Link Sent On",
@@ -141,7 +142,8 @@ class ResPartner(models.Model):
         partners._message_log_batch(
             {
                 partner.id: self.env._(
-                    "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
+                    "Follow-up link renewed by %(user)s: the links of earlier "
+                    "reminders no longer open the statement.",
                     user=self.env.user.name,
                 )
                 for partner in partners
@@ -425,7 +427,8 @@ class ResPartner(models.Model):
             if not formatted:
                 raise UserError(
                     self.env._(
-                        "The mobile number %(number)s is not valid. Please write it with the "
+                        "The mobile number %(number)s is not valid. Please "
+                        "write it with the "
                         "country code, for example +966 50 123 4567.",
                         number=mobile,
                     )

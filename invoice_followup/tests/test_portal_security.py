@@ -11,7 +11,10 @@ from .common import FollowupHttpCommon, csrf_token_of
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 )
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>'
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" '
+    b'onload="alert(document.cookie)"><script>alert(1)</script></svg>'
+)
 
 
 @tagged("post_install", "-at_install")

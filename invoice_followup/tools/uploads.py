@@ -81,7 +81,8 @@ def read_upload(env, upload):
     if extension not in ALLOWED_TYPES:
         raise UserError(
             env._(
-                "This kind of file cannot be attached. Please send a PDF, an image (PNG, JPEG, GIF, WebP), "
+                "This kind of file cannot be attached. Please send a PDF, an "
+                "image (PNG, JPEG, GIF, WebP), "
                 "an office document (Word, Excel, OpenDocument) or a text file."
             )
         )
@@ -96,7 +97,8 @@ def read_upload(env, upload):
     ):
         raise UserError(
             env._(
-                "The content of %(name)s does not match its type: please attach the original file.",
+                "The content of %(name)s does not match its type: please attach "
+                "the original file.",
                 name=name,
             )
         )
