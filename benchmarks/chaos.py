@@ -410,7 +410,8 @@ class Db:
         )
 
     def trigger(self):
-        """What ir.cron._trigger() does: the cron runs again as soon as a worker is free."""
+        """What ir.cron._trigger() does: the cron runs again as soon as a worker is
+        free."""
         self.run(
             "INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, "
             "create_date, write_uid, write_date)"
@@ -539,7 +540,8 @@ def wait_backends_gone(db, pid, timeout=30):
 
 
 class Timing:
-    """Observed durations, to aim the kills: server start to first batch, and one batch."""
+    """Observed durations, to aim the kills: server start to first batch, and one
+    batch."""
 
     def __init__(self):
         self.startup = []
@@ -841,7 +843,8 @@ def record_batches(timing, progress):
 
 
 def start_direct(ctx, db_name):
-    """The second process of the concurrent mode, its registry loaded before the cron starts."""
+    """The second process of the concurrent mode, its registry loaded before the cron
+    starts."""
     ready_file = os.path.join(LOG_DIR, f"{db_name}.direct.ready")
     go_file = os.path.join(LOG_DIR, f"{db_name}.direct.go")
     for path in (ready_file, go_file):
@@ -877,7 +880,8 @@ def finish_direct(direct, db_name):
 
 
 def prepare_round(db, db_name, ctx, batch_size):
-    """Configure a fresh round's database; (today, due customers, ids before the run)."""
+    """Configure a fresh round's database; (today, due customers, ids before the
+    run)."""
     db.prepare(batch_size)
     say(f"{db_name}: listing the due customers (read only)")
     before = run_worker("due", db_name, ctx["ours_path"], {})

@@ -78,7 +78,8 @@ def odoo_root():
 
 
 def core_addons_path():
-    """Odoo's own addons folders (ADDONS_PATH of scripts/ensure_env.sh minus this repo)."""
+    """Odoo's own addons folders (ADDONS_PATH of scripts/ensure_env.sh minus this
+    repo)."""
     path = os.environ.get("ADDONS_PATH")
     if path:
         parts = [p for p in path.split(",") if p and os.path.realpath(p) != REPO_ROOT]
@@ -172,7 +173,8 @@ def db_param(name, key):
 
 
 def odoo_install(db, modules, addons_path, log_name):
-    """Install ``modules`` into ``db`` (created when missing) with odoo in a subprocess."""
+    """Install ``modules`` into ``db`` (created when missing) with odoo in a
+    subprocess."""
     check_db_name(db)
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
@@ -269,10 +271,12 @@ def ensure_oca_addon(spec, refresh=False):
                 "bench ours alone"
             )
         wheel = found[-1]
-        # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this Python.
+        # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this
+        # Python.
         with zipfile.ZipFile(wheel) as zf:
             zf.extractall(OCA_DIR)
-        # Its dependencies: other OCA addons (odoo-addon-*) would need the same treatment.
+        # Its dependencies: other OCA addons (odoo-addon-*) would need the same
+        # treatment.
         dist_info = glob.glob(
             os.path.join(OCA_DIR, "odoo_addon_account_credit_control-*.dist-info")
         )[0]

@@ -47,7 +47,8 @@ from contextlib import closing
 
 MODULE = "invoice_followup"
 RESULT_MARK = "@@upgrade-result@@ "  # prefix of the JSON line an --in-odoo step prints
-# Odoo's log lines: "2026-01-31 12:00:00,123 4242 ERROR db logger: message" (colours stripped)
+# Odoo's log lines: "2026-01-31 12:00:00,123 4242 ERROR db logger: message" (colours
+# stripped)
 ERROR_LINE_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 ODOO_FLAGS = [
@@ -58,7 +59,7 @@ ODOO_FLAGS = [
 ]
 
 
-# --------------------------------------------------------------------------- what is compared
+# -------------------------------------------------------------------- what is compared
 # (section, table, columns, extra WHERE, {name: (relation table, column of this record,
 # column of the other record)}). Columns and tables of 18.0.1.0.0 only: the new version
 # may add some, the harness must not depend on them. Records are compared by id.
@@ -244,7 +245,8 @@ SECTIONS = [
             )
         },
     ),
-    # the addon's data records (templates, crons, sequence, weekdays, risk levels) keep their ids
+    # the addon's data records (templates, crons, sequence, weekdays, risk levels) keep
+    # their ids
     (
         "data_records",
         "ir_model_data",
@@ -434,7 +436,7 @@ def describe_accounting(acc):
     )
 
 
-# --------------------------------------------------------------------------- steps in Odoo
+# ----------------------------------------------------------------------- steps in Odoo
 def step_populate(env):
     """A day of the previous release's life on the demo database."""
     from odoo import Command, fields
@@ -451,7 +453,8 @@ def step_populate(env):
             ]
         }
     )
-    # a user's own invoice (no demo xmlid), so that the accounting checks cover real data too
+    # a user's own invoice (no demo xmlid), so that the accounting checks cover real
+    # data too
     own = env["account.move"].create(
         {
             "move_type": "out_invoice",
@@ -475,7 +478,8 @@ def step_populate(env):
             "followup_paused_until": today - datetime.timedelta(days=2),
         }
     )
-    # a day of runs, and an accountant's "Send now" for a customer reminded today already
+    # a day of runs, and an accountant's "Send now" for a customer reminded today
+    # already
     env["account.move"]._cron_invoice_followup()
     ref("partner_nordwind_demo").action_followup_send_now()
     # the demo's proposed plan accepted by the customer, then the plans' daily run
@@ -498,7 +502,8 @@ def step_populate(env):
         }
     )
     ref("partner_maison_lumiere_demo").action_followup_exclude()
-    # statement tokens of every customer, portal tokens of every customer invoice and plan
+    # statement tokens of every customer, portal tokens of every customer invoice and
+    # plan
     invoices = env["account.move"].search(
         [("move_type", "in", ("out_invoice", "out_refund"))]
     )
@@ -563,7 +568,8 @@ IN_ODOO_STEPS = {
 
 
 def run_in_odoo(args):
-    """--in-odoo STEP: build the registry of --db with --addons-path, run STEP, print its result."""
+    """--in-odoo STEP: build the registry of --db with --addons-path, run STEP, print
+    its result."""
     import odoo
     from odoo.modules.registry import Registry
 
@@ -643,7 +649,8 @@ def module_state(db):
 
 
 def templates_without_model(db):
-    """The addon's mail and SMS templates whose stored model is empty (they cannot render)."""
+    """The addon's mail and SMS templates whose stored model is empty (they cannot
+    render)."""
     with closing(_connect(db)) as conn, conn.cursor() as cur:
         cur.execute(
             """SELECT d.model, d.name, d.res_id FROM ir_model_data d
@@ -841,12 +848,14 @@ def main_driver(args):
         raise StepFailed("the upgrade lost or changed records")
     say(f"5/7 upgrade: {kept}; 0 differences")
 
-    # 6. uninstall: the accounting stays (but Odoo deletes the module's demo records it can)
+    # 6. uninstall: the accounting stays (but Odoo deletes the module's demo records it
+    # can)
     acc = after["accounting"]
     _r, errors, secs = run_logged(
         "uninstall", in_odoo("uninstall", new_path), log("uninstall"), allow_errors=True
     )
-    # the only ERROR lines allowed: the deletions the database refused (records still in use)
+    # the only ERROR lines allowed: the deletions the database refused (records still in
+    # use)
     other = [
         line for line in errors if "odoo.sql_db: bad query: b'DELETE FROM" not in line
     ]
@@ -911,7 +920,8 @@ def main_driver(args):
         f"{result['stages']} stages, "
         f"a daily run made {result['steps']} steps ({smoke_secs:.0f}s)"
     )
-    # the addon's templates must render: a template without a model fails every step using it
+    # the addon's templates must render: a template without a model fails every step
+    # using it
     broken = templates_without_model(args.db)
     if demo_failed:
         say(

@@ -435,7 +435,8 @@ class InvoiceFollowupLog(models.Model):
                     or step.company_id.followup_escalation_user_id
                 )
                 if user:
-                    # part of the step the user may run, even without the right to edit contacts
+                    # part of the step the user may run, even without the right to edit
+                    # contacts
                     partner.sudo().followup_responsible_id = user
             if not user:
                 user = (

@@ -81,7 +81,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _batch_size(self):
-        """Customers per batch (Settings, system parameter invoice_followup.batch_size)."""
+        """Customers per batch (Settings, system parameter
+        invoice_followup.batch_size)."""
         value = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -229,7 +230,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _refresh_companies(self, companies):
-        """The stages of ``companies`` changed: refresh the schedule of their open invoices."""
+        """The stages of ``companies`` changed: refresh the schedule of their open
+        invoices."""
         if companies:
             Move = self.env["account.move"].sudo()
             self._refresh_schedule(

@@ -154,7 +154,8 @@ class InvoiceFollowupWorklist(models.Model):
         return moves.action_followup_send_now()
 
     def action_escalate(self):
-        """Escalate the selected customers now (res.partner.action_followup_escalate)."""
+        """Escalate the selected customers now
+        (res.partner.action_followup_escalate)."""
         if len(self.company_id) > 1:
             raise UserError(
                 self.env._("Escalate the customers of one company at a time.")

@@ -415,7 +415,8 @@ class InvoicePaymentPlan(models.Model):
 
     @api.model
     def _pending_request(self, partner):
-        """The customer's own request still waiting (draft or proposed): one at a time."""
+        """The customer's own request still waiting (draft or proposed): one at a
+        time."""
         return self.search(
             [
                 ("partner_id", "=", partner.commercial_partner_id.id),

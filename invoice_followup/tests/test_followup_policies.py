@@ -118,7 +118,8 @@ class TestFollowupCompanySwitch(FollowupPolicyCommon):
                     ("company_id", "=", self.company.id),
                 ]
             )
-            # what a run would send today: the first reminder, due 3 days after the due date
+            # what a run would send today: the first reminder, due 3 days after the due
+            # date
             self.assertEqual(row.next_stage_id, self.stage_first)
             self.assertEqual(row.next_date, move.followup_date_due + timedelta(days=3))
             row.action_send_now()

@@ -177,7 +177,8 @@ class TestPortalSecurity(FollowupHttpCommon):
             self.assertEqual(response.status_code, 400, name)
             self.assertIn(message, response.text, name)
             self.assertFalse(self.move.followup_question_state, name)
-        # far above the limit: refused before the body is read, with the way back to the form
+        # far above the limit: refused before the body is read, with the way back to the
+        # form
         page = self.url_open(self._invoice_url(self.move, "question"))
         big = self.url_open(
             f"/my/followup/invoice/{self.move.id}/question?access_token={self.move.access_token}",

@@ -43,7 +43,8 @@ ACCEPT = ",".join("." + ext for ext in ALLOWED_TYPES)
 
 
 def max_upload_bytes(env):
-    """The size limit of one attachment (system parameter invoice_followup.upload_max_mb)."""
+    """The size limit of one attachment (system parameter
+    invoice_followup.upload_max_mb)."""
     try:
         megabytes = float(
             env["ir.config_parameter"]
