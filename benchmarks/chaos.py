@@ -159,8 +159,8 @@ def worker_due(db, addons_path, opts):
 
 def worker_direct(db, addons_path, opts):
     """Concurrent mode: the daily run called directly from a second Odoo process (as a
-    script or `odoo shell` would), all due customers in one transaction, committed at the
-    end. Loads its registry, says it is ready, then waits for the go file."""
+    script or `odoo shell` would), all due customers in one transaction, committed at
+    the end. Loads its registry, says it is ready, then waits for the go file."""
     from odoo import SUPERUSER_ID, api
 
     _odoo, registry = bench._worker_env(db, addons_path)
@@ -522,7 +522,8 @@ class OdooServer:
 def wait_backends_gone(db, pid, timeout=30):
     """After a SIGKILL PostgreSQL ends the dead process's sessions (rolling their work
     back) once it notices the closed sockets; wait for it so that no lock of the dead
-    process is still held when the next server starts. Ended by hand after ``timeout``."""
+    process is still held when the next server starts. Ended by hand after
+    ``timeout``."""
     deadline = time.monotonic() + timeout
     while db.backends(pid):
         if time.monotonic() > deadline:

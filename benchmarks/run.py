@@ -9,12 +9,13 @@
 What it does (every database it touches is named ifu_bench_*):
 
 1. ifu_bench_base_<customers>x<invoices>: a database with account_payment and sms (the
-   dependencies of invoice_followup; account_credit_control needs less) and the generated
-   customers and posted invoices, all overdue, due dates spread over 1 to 90 days (a
-   customer's invoices close to each other) so that customers are at different stages.
-   Built once per size, seed and day (due dates are relative to today), then reused.
-2. ifu_bench_ours: a copy of it with invoice_followup installed. ifu_bench_oca: a copy with
-   account_credit_control 18.0 (its wheel is downloaded from PyPI into
+   dependencies of invoice_followup; account_credit_control needs less) and the
+   generated customers and posted invoices, all overdue, due dates spread over 1 to 90
+   days (a customer's invoices close to each other) so that customers are at different
+   stages. Built once per size, seed and day (due dates are relative to today), then
+   reused.
+2. ifu_bench_ours: a copy of it with invoice_followup installed. ifu_bench_oca: a copy
+   with account_credit_control 18.0 (its wheel is downloaded from PyPI into
    .cache/bench-addons at bench time; nothing of OCA is committed here).
 3. One subprocess per measured side, so that time, queries and memory are its own:
    - ours: env['account.move']._cron_invoice_followup() (outside a cron it processes

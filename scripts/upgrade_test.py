@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""make upgrade-test: a database made on the previous release upgrades with every record kept.
+"""make upgrade-test: a database made on the previous release upgrades with every record
+kept.
 
-    upgrade_test.py --from COMMIT --db DB --odoo-addons PATHS --repo DIR --cache-dir DIR [--keep] [--strict-demo]
+    upgrade_test.py --from COMMIT --db DB --odoo-addons PATHS --repo DIR
+                    --cache-dir DIR [--keep] [--strict-demo]
 
 Run by scripts/upgrade_test.sh (which prepares the machine and passes the paths). Steps:
 
 1. the previous release's addon (``git archive COMMIT invoice_followup``) goes to
    .cache/upgrade/from-COMMIT/; a new database gets it with its demo data;
-2. populate, in an Odoo environment of the old code: a day of runs (and a "Send now" for a
-   customer reminded that day), an accepted payment plan, portal answers (receipt,
+2. populate, in an Odoo environment of the old code: a day of runs (and a "Send now" for
+   a customer reminded that day), an accepted payment plan, portal answers (receipt,
    question, promise), a broken promise, a manual pause, an excluded customer, statement
    and invoice tokens, a user's own invoice;
 3. snapshot (.cache/upgrade/before.json), in plain SQL so that it depends on neither
@@ -25,9 +27,9 @@ Run by scripts/upgrade_test.sh (which prepares the machine and passes the paths)
    are reported, a failure with --strict-demo).
 
 The Odoo steps are subprocesses: ``python3 -m odoo`` for install and upgrade, and this
-file with ``--in-odoo STEP`` for the steps that need an environment (populate, uninstall,
-smoke). Output lines start with ``[upgrade]``; the exit status is non-zero on any
-difference, ERROR/CRITICAL log line (in the uninstall: other than the deletions the
+file with ``--in-odoo STEP`` for the steps that need an environment (populate,
+uninstall, smoke). Output lines start with ``[upgrade]``; the exit status is non-zero on
+any difference, ERROR/CRITICAL log line (in the uninstall: other than the deletions the
 database refused) or failed step. The database is dropped first, and at the end unless
 --keep.
 """
@@ -298,8 +300,9 @@ def _columns(cur, table):
 
 
 def snapshot(db):
-    """{section: {id: {column: value}}} for SECTIONS, plus "missing": the columns and tables
-    of SECTIONS the database does not have (an upgrade that dropped them lost them)."""
+    """{section: {id: {column: value}}} for SECTIONS, plus "missing": the columns and
+    tables of SECTIONS the database does not have (an upgrade that dropped them lost
+    them)."""
     result = {"missing": []}
     with closing(_connect(db)) as conn, conn.cursor() as cur:
         for section, table, columns, where, many2many in SECTIONS:
@@ -338,13 +341,15 @@ def snapshot(db):
 
 
 def accounting(db):
-    """What uninstalling must leave intact: every journal entry (with its items' count and
-    totals), reconciliations, payments, partners. ``demo_moves`` and ``demo_partners`` are the
-    addon's demo records (an invoice_followup xmlid): Odoo deletes a module's records on uninstall."""
+    """What uninstalling must leave intact: every journal entry (with its items' count
+    and totals), reconciliations, payments, partners. ``demo_moves`` and
+    ``demo_partners`` are the addon's demo records (an invoice_followup xmlid): Odoo
+    deletes a module's records on uninstall."""
     with closing(_connect(db)) as conn, conn.cursor() as cur:
         cur.execute("""
-            SELECT m.id, m.name, m.move_type, m.state, m.partner_id, m.amount_total, m.amount_residual,
-                   m.payment_state, count(l.id), sum(l.debit), sum(l.credit), sum(l.balance)
+            SELECT m.id, m.name, m.move_type, m.state, m.partner_id,
+                   m.amount_total, m.amount_residual, m.payment_state,
+                   count(l.id), sum(l.debit), sum(l.credit), sum(l.balance)
               FROM account_move m LEFT JOIN account_move_line l ON l.move_id = m.id
              GROUP BY m.id ORDER BY m.id""")
         moves = {str(row[0]): [_plain(v) for v in row[1:]] for row in cur.fetchall()}
@@ -392,9 +397,10 @@ def compare(before, after, sections):
 
 
 def compare_accounting(before, after, demo_may_go=False):
-    """(differences, demo entries gone): every journal entry, partner, reconciliation and
-    payment of ``before`` must be in ``after`` unchanged; with ``demo_may_go``, the demo
-    data's entries and partners may be gone (they are returned, not differences)."""
+    """(differences, demo entries gone): every journal entry, partner, reconciliation
+    and payment of ``before`` must be in ``after`` unchanged; with ``demo_may_go``, the
+    demo data's entries and partners may be gone (they are returned, not
+    differences)."""
     diffs, demo_gone = [], []
     for key in ("reconciliations", "payments"):
         if after[key] < before[key]:
@@ -654,9 +660,12 @@ def templates_without_model(db):
     with closing(_connect(db)) as conn, conn.cursor() as cur:
         cur.execute(
             """SELECT d.model, d.name, d.res_id FROM ir_model_data d
-                         LEFT JOIN mail_template m ON d.model = 'mail.template' AND m.id = d.res_id
-                         LEFT JOIN sms_template s ON d.model = 'sms.template' AND s.id = d.res_id
-                        WHERE d.module = %s AND d.model IN ('mail.template', 'sms.template')
+                         LEFT JOIN mail_template m ON d.model = 'mail.template' AND m.id
+                             = d.res_id
+                         LEFT JOIN sms_template s ON d.model = 'sms.template' AND s.id =
+                             d.res_id
+                        WHERE d.module = %s AND d.model IN ('mail.template',
+                            'sms.template')
                           AND COALESCE(m.model, s.model) IS NULL ORDER BY d.id""",
             (MODULE,),
         )

@@ -5,7 +5,8 @@ for its records everywhere): its fields, each channel's execution and outcome
 its traces in the chatters, the values its templates read (from the builder,
 invoice.followup.document) and its actions. Over 400 lines because the four
 channels live with the record whose outcome they write; creating and running
-steps is models/invoice_followup_run.py, mail queueing models/invoice_followup_bulk.py."""
+steps is models/invoice_followup_run.py, mail queueing
+models/invoice_followup_bulk.py."""
 
 import logging
 from collections import defaultdict
@@ -150,9 +151,9 @@ class InvoiceFollowupLog(models.Model):
     # Execution
     # ------------------------------------------------------------------
     def _run_channels(self):
-        """Run the stages' channels for these steps (invoice.followup.run calls it), filtered by each customer's
-        preferences, record each outcome and leave a trace in the chatters.
-        Each channel works on all the steps at once."""
+        """Run the stages' channels for these steps (invoice.followup.run calls it),
+        filtered by each customer's preferences, record each outcome and leave a trace
+        in the chatters. Each channel works on all the steps at once."""
         covered = self.filtered(
             lambda step: step.currency_id.compare_amounts(
                 step.amount_due, step.amount_credit

@@ -43,7 +43,8 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
             SQL(
                 """UPDATE %(table)s
                   SET followup_answer_count = CASE WHEN followup_answer_date = %(today)s
-                                                   THEN COALESCE(followup_answer_count, 0) + 1 ELSE 1 END,
+                                                   THEN COALESCE(followup_answer_count,
+                                                       0) + 1 ELSE 1 END,
                       followup_answer_date = %(today)s
                 WHERE id = %(id)s
             RETURNING followup_answer_count""",

@@ -300,8 +300,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _claim(self, planned):
-        """The planned steps this transaction may execute: their (customer, company) locked
-        for this transaction and no step of the day yet. A customer another run
+        """The planned steps this transaction may execute: their (customer, company)
+        locked for this transaction and no step of the day yet. A customer another run
         holds is waited for (at most invoice_followup.lock_wait_seconds, 60 by
         default; all locks taken in one order, so two runs never deadlock on
         them): when that run commits, the unique index leaves the customer to it;
@@ -332,7 +332,8 @@ class InvoiceFollowupRun(models.AbstractModel):
                 self.env.cr.execute(
                     SQL(
                         """SELECT pg_advisory_xact_lock(lock_key) FROM (
-                           SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
+                           SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS
+                               k(p, c) ORDER BY 1) AS keys""",
                         STEP_LOCK_KEY,
                         partner_ids,
                         company_ids,
@@ -361,7 +362,8 @@ class InvoiceFollowupRun(models.AbstractModel):
             self.env.execute_query(
                 SQL(
                     """SELECT partner_id, company_id FROM invoice_followup_log
-                WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id = ANY(%s)""",
+                WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id
+                    = ANY(%s)""",
                     fields.Date.context_today(self),
                     partner_ids,
                     company_ids,
