@@ -85,7 +85,8 @@ POLL = 0.05  # seconds between two looks at the database while the server runs
 # Where the kills are aimed (the moment each one really hit is read from the database):
 STARTUP_SHARE = 0.15  # at a random moment of the server's start (before any batch)
 COMMIT_SHARE = 0.15  # as soon as a batch is seen committed (the next call is starting)
-BATCHES_PER_KILL = 3  # the others: uniform in 0 .. this many batch durations after the first batch began
+# the others: uniform in 0 .. this many batch durations after the first batch began
+BATCHES_PER_KILL = 3
 AIMS = {
     "start": "at the start",
     "commit": "right after a commit",
@@ -282,7 +283,10 @@ def ensure_template(args, core, ours_path):
     """ifu_chaos_base_<n> and ifu_chaos_<n>_template, built when missing or stale."""
     timings = {}
     base = f"{DB_PREFIX}base_{args.customers}"
-    base_sig = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
+    base_sig = (
+        f"v{GEN_VERSION}:{args.customers}:{args.invoices}:"
+        f"{args.seed}:{datetime.date.today()}"
+    )
     if args.rebuild or bench.db_param(base, "ifu_bench.signature") != base_sig:
         say(
             f"building {base} (account_payment, sms, {args.customers} "

@@ -496,7 +496,10 @@ def worker_generate(db, addons_path, opts):
                 vals_list.append(
                     {
                         "move_type": "out_invoice",
-                        "name": f"INV/{invoice_date.year}/{sequence[invoice_date.year]:05d}",
+                        "name": (
+                            f"INV/{invoice_date.year}/"
+                            f"{sequence[invoice_date.year]:05d}"
+                        ),
                         "partner_id": partner_id,
                         "invoice_date": invoice_date,
                         "invoice_date_due": date_due,
@@ -740,9 +743,13 @@ def worker_oca(db, addons_path, opts):
                             "delay_days": 0,
                             "channel": "email",
                             "email_template_id": template.id,
-                            "custom_text": "Our records show the invoices below as overdue.",
-                            "custom_mail_text": "<p>Our records show the invoices below as "
-                            "overdue.</p>",
+                            "custom_text": (
+                                "Our records show the invoices below as overdue."
+                            ),
+                            "custom_mail_text": (
+                                "<p>Our records show the invoices below as "
+                                "overdue.</p>"
+                            ),
                             "mail_show_invoice_detail": True,
                         }
                     )
@@ -1026,7 +1033,10 @@ def main(argv=None):
     core = core_addons_path()
     timings = {}
     base = f"{DB_PREFIX}base_{args.customers}x{args.invoices}"
-    signature = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
+    signature = (
+        f"v{GEN_VERSION}:{args.customers}:{args.invoices}:"
+        f"{args.seed}:{datetime.date.today()}"
+    )
     if args.regenerate or db_param(base, "ifu_bench.signature") != signature:
         say(
             f"building {base} (account_payment, sms, generated data); cached "

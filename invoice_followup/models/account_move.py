@@ -326,8 +326,9 @@ class AccountMove(models.Model):
         for partner, moves in self.grouped("commercial_partner_id").items():
             partner.write(
                 {
-                    "followup_promise_broken_count": partner.followup_promise_broken_count
-                    + len(moves)
+                    "followup_promise_broken_count": (
+                        partner.followup_promise_broken_count + len(moves)
+                    )
                 }
             )
             partner._message_log(

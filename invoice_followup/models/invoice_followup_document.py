@@ -150,11 +150,9 @@ class InvoiceFollowupDocument(models.AbstractModel):
     def _invoice_action_url(self, move, action):
         """Signed link for one invoice's answer in the portal: 'confirm'
         (receipt), 'question', 'paid' or 'promise'."""
-        return "%s/my/followup/invoice/%s/%s?access_token=%s" % (
-            move.get_base_url(),
-            move.id,
-            action,
-            move._portal_ensure_token(),
+        return (
+            f"{move.get_base_url()}/my/followup/invoice/{move.id}/{action}"
+            f"?access_token={move._portal_ensure_token()}"
         )
 
     @api.model

@@ -594,7 +594,8 @@ class InvoiceFollowupLog(models.Model):
         return self.partner_id._followup_get_responsible(self.company_id)
 
     def _get_followup_salutation(self):
-        """ "Dear <name>," in the rendering language (word order left to translators)."""
+        """ "Dear <name>," in the rendering language (word order left to
+        translators)."""
         self.ensure_one()
         name = self.recipient_id.name or self.partner_id.name or ""
         return self.env._("Dear %(name)s,", name=name)

@@ -194,7 +194,9 @@ class InvoiceFollowupStage(models.Model):
                 -3,
                 {
                     "send_email": True,
-                    "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+                    "mail_template_id": (
+                        "invoice_followup.mail_template_friendly_reminder"
+                    ),
                 },
             ),
             (
@@ -214,7 +216,9 @@ class InvoiceFollowupStage(models.Model):
                 15,
                 {
                     "send_email": True,
-                    "mail_template_id": "invoice_followup.mail_template_second_reminder",
+                    "mail_template_id": (
+                        "invoice_followup.mail_template_second_reminder"
+                    ),
                     "send_sms": True,
                     "sms_template_id": "invoice_followup.sms_template_reminder",
                     "create_activity": True,

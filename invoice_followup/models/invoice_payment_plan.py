@@ -116,7 +116,7 @@ class InvoicePaymentPlan(models.Model):
         residual = sum(self.move_ids.mapped("amount_residual"))
         remaining = max(self.currency_id.round(self.amount_total - residual), 0.0)
         allocation = {}
-        for line in self.line_ids.sorted(lambda l: (l.date_due, l.id)):
+        for line in self.line_ids.sorted(lambda pl: (pl.date_due, pl.id)):
             allocation[line] = min(line.amount, remaining)
             remaining = self.currency_id.round(remaining - allocation[line])
         return allocation
@@ -343,7 +343,7 @@ class InvoicePaymentPlan(models.Model):
             fields.Date.context_today(self),
         )
         if minimum and any(
-            self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines
+            self.currency_id.compare_amounts(pl.amount, minimum) < 0 for pl in lines
         ):
             reasons.append(
                 self.env._(

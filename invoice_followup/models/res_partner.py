@@ -197,15 +197,13 @@ class ResPartner(models.Model):
         """Signed link to the customer's follow-up statement in the portal."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return "%s/my/followup?%s" % (
-            partner.get_base_url(),
-            url_encode(
-                {
-                    "pid": partner.id,
-                    "access_token": partner._followup_get_access_token(),
-                }
-            ),
+        query = url_encode(
+            {
+                "pid": partner.id,
+                "access_token": partner._followup_get_access_token(),
+            }
         )
+        return f"{partner.get_base_url()}/my/followup?{query}"
 
     def _followup_get_responsible(self, company):
         """Who follows this customer up in ``company``: its follow-up
@@ -227,10 +225,7 @@ class ResPartner(models.Model):
         """Short signed link for SMS: /f/<token> redirects to the statement."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return "%s/f/%s" % (
-            partner.get_base_url(),
-            partner._followup_get_access_token(),
-        )
+        return f"{partner.get_base_url()}/f/{partner._followup_get_access_token()}"
 
     def _followup_open_invoices(self, all_companies=False):
         """Open customer invoices of these customers, oldest due first, in the

@@ -68,7 +68,8 @@ class TestFollowupSchedule(FollowupCommon):
             refund = self.env["account.move"].search(
                 [("reversed_entry_id", "=", move.id)]
             )
-            refund.action_post()  # posting a full reversal reconciles it with the invoice
+            # posting a full reversal reconciles it with the invoice
+            refund.action_post()
             self.assertEqual(move.payment_state, "reversed")
             self.assertEqual(move.followup_state, "done")
 

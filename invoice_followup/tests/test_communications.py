@@ -52,7 +52,8 @@ def pdf_word_boxes(pdf):
         if page:
             width = float(page.group(1))
         word = re.search(
-            r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>',
+            r'<word xMin="([-\d.]+)" yMin="[-\d.]+" '
+            r'xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>',
             line,
         )
         if word:
@@ -122,7 +123,9 @@ class TestCommunications(FollowupCommon, HttpCase):
             self.stage_first: "past their due date",
             self.stage_second: "within the next seven days",
             self.stage_final: "This is our final notice",
-            self.stage_escalation: "collection department, who will contact you shortly",
+            self.stage_escalation: (
+                "collection department, who will contact you shortly"
+            ),
         }
         with freeze_time(TODAY):
             for stage, text in expected.items():

@@ -297,7 +297,10 @@ class TestPortalSecurity(FollowupHttpCommon):
             company_id=self.company.id,
             company_ids=self.company.ids,
         )
-        url = f"/my/payment_plans/request?pid={self.customer.id}&access_token={self.statement_token}"
+        url = (
+            f"/my/payment_plans/request?pid={self.customer.id}"
+            f"&access_token={self.statement_token}"
+        )
         page = self.url_open(url)
         self.assertIn('class="o_plan_request"', page.text)
         data = {
