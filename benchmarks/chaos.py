@@ -632,6 +632,32 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
         db.close()
 
 
+def draw_aim(kills_left, rng, timing, life_start):
+    """(aim, kill time or None) of a server's life: where its kill, if any, is aimed;
+    the kill time is known at once only for a kill aimed at the start."""
+    kill_at = None
+    aim = None
+    if kills_left > 0:
+        draw = rng.random()
+        if draw < STARTUP_SHARE:
+            aim = "start"
+            kill_at = life_start + rng.uniform(0.2, timing.startup_estimate())
+        elif draw < STARTUP_SHARE + COMMIT_SHARE:
+            aim = "commit"
+        else:
+            aim = "batch"
+    return aim, kill_at
+
+
+def kill_phase(progress):
+    """Where the run was when the kill hit, from its ir_cron_progress rows."""
+    if not progress:
+        return "before the first batch"
+    if progress[-1][1] == 0:
+        return "during a batch"
+    return "between batches"
+
+
 def run_life(
     db, server, today, n_due, baseline, kills_left, rng, timing, direct, round_start
 ):
@@ -648,17 +674,7 @@ def run_life(
     lost_at_start = db.log_ids_lost()
     pid = server.start()
     life_start = time.monotonic()
-    kill_at = None
-    aim = None
-    if kills_left > 0:
-        draw = rng.random()
-        if draw < STARTUP_SHARE:
-            aim = "start"
-            kill_at = life_start + rng.uniform(0.2, timing.startup_estimate())
-        elif draw < STARTUP_SHARE + COMMIT_SHARE:
-            aim = "commit"
-        else:
-            aim = "batch"
+    aim, kill_at = draw_aim(kills_left, rng, timing, life_start)
     first_batch = None
     last_notify = 0.0
     rearms = 0
@@ -696,14 +712,8 @@ def run_life(
             wait_backends_gone(db, pid)
             progress = db.progress(mark)
             record_batches(timing, progress)
-            if not progress:
-                phase = "before the first batch"
-            elif progress[-1][1] == 0:
-                phase = "during a batch"
-            else:
-                phase = "between batches"
             return "killed", {
-                "phase": phase,
+                "phase": kill_phase(progress),
                 "aim": aim,
                 "lost": db.log_ids_lost() - lost_at_start,
                 "rearms": rearms,

@@ -740,6 +740,35 @@ def count_tokens(snap):
     )
 
 
+def check_reinstalled(args, result, demo_failed, reinstall_log):
+    """Step 7's last checks: the addon's templates render and the smoke run's steps
+    did not fail; reported (NOTE) when it follows from the demo data failing to load
+    again, unless --strict-demo."""
+    # the addon's templates must render: a template without a model fails every step
+    # using it
+    broken = templates_without_model(args.db)
+    if demo_failed:
+        say(
+            "    NOTE: Odoo could not load the demo data again (it fails on the "
+            "demo invoices the uninstall kept), "
+            f"see {reinstall_log}"
+        )
+    if result["failed"]:
+        say(
+            f"    NOTE: {len(result['failed'])} step(s) of that run failed: "
+            + "; ".join(result["failed"])
+        )
+    if broken:
+        say(
+            f"    NOTE: {len(broken)} templates of the addon have no model "
+            "(mail_template.model / "
+            "sms_template.model empty), they cannot render: " + ", ".join(broken)
+        )
+    # tolerated (reported) only when it follows from the demo data failing to load again
+    if (result["failed"] or broken) and (args.strict_demo or not demo_failed):
+        raise StepFailed("the addon does not work after the reinstall")
+
+
 def main_driver(args):
     work = os.path.join(args.cache_dir, "upgrade")
     old_root = os.path.join(work, f"from-{args.from_commit}")
@@ -929,29 +958,7 @@ def main_driver(args):
         f"{result['stages']} stages, "
         f"a daily run made {result['steps']} steps ({smoke_secs:.0f}s)"
     )
-    # the addon's templates must render: a template without a model fails every step
-    # using it
-    broken = templates_without_model(args.db)
-    if demo_failed:
-        say(
-            "    NOTE: Odoo could not load the demo data again (it fails on the "
-            "demo invoices the uninstall kept), "
-            f"see {log('reinstall')}"
-        )
-    if result["failed"]:
-        say(
-            f"    NOTE: {len(result['failed'])} step(s) of that run failed: "
-            + "; ".join(result["failed"])
-        )
-    if broken:
-        say(
-            f"    NOTE: {len(broken)} templates of the addon have no model "
-            "(mail_template.model / "
-            "sms_template.model empty), they cannot render: " + ", ".join(broken)
-        )
-    # tolerated (reported) only when it follows from the demo data failing to load again
-    if (result["failed"] or broken) and (args.strict_demo or not demo_failed):
-        raise StepFailed("the addon does not work after the reinstall")
+    check_reinstalled(args, result, demo_failed, log("reinstall"))
     return 0
 
 
