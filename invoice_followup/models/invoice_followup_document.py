@@ -130,13 +130,13 @@ class InvoiceFollowupDocument(models.AbstractModel):
                 ["amount_residual:sum"],
             )
         )
-        credits = dict.fromkeys(
+        open_credits = dict.fromkeys(
             ((p.id, c.id) for p in partners for c in companies), 0.0
         )
         for partner, company, amount in groups:
             key = (partner.commercial_partner_id.id, company.id)
-            credits[key] = credits.get(key, 0.0) - (amount or 0.0)
-        return credits
+            open_credits[key] = open_credits.get(key, 0.0) - (amount or 0.0)
+        return open_credits
 
     @api.model
     def _qr_src(self, value, size=150):

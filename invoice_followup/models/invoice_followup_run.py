@@ -449,7 +449,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                 ("id", "not in", step_moves.ids),
             ]
         ).grouped(lambda m: (m.commercial_partner_id, m.company_id))
-        credits = self.env["invoice.followup.document"]._open_credits(
+        open_credits = self.env["invoice.followup.document"]._open_credits(
             partners, companies
         )
         vals_list = []
@@ -468,7 +468,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                     "move_ids": [fields.Command.set(listed.ids)],
                     "run_by": run_by,
                     "amount_due": sum(listed.mapped("amount_residual_signed")),
-                    "amount_credit": credits[partner.id, company.id],
+                    "amount_credit": open_credits[partner.id, company.id],
                     "is_day_step": day_step,
                 }
             )

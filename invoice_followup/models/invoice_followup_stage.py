@@ -66,7 +66,6 @@ class InvoiceFollowupStage(models.Model):
         "until an accountant sends it.",
     )
     receipt_check = fields.Boolean(
-        "Receipt Check",
         help="This stage asks the customer to confirm the invoice arrived: "
         "it is done for an invoice once the customer confirms, without sending it.",
     )
@@ -77,7 +76,7 @@ class InvoiceFollowupStage(models.Model):
         domain=[("model", "=", "invoice.followup.log")],
     )
     attach_invoices = fields.Boolean(
-        "Attach Invoices", help="Attach the PDF of the invoices listed in the email."
+        help="Attach the PDF of the invoices listed in the email."
     )
     send_sms = fields.Boolean("SMS")
     sms_template_id = fields.Many2one(

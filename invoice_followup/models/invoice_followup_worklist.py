@@ -23,8 +23,8 @@ class InvoiceFollowupWorklist(models.Model):
     invoice_count = fields.Integer("Invoices", readonly=True)
     amount_due = fields.Monetary(readonly=True)
     amount_overdue = fields.Monetary(readonly=True)
-    oldest_due_date = fields.Date("Oldest Due Date", readonly=True)
-    days_late = fields.Integer("Days Late", compute="_compute_days_late")
+    oldest_due_date = fields.Date(readonly=True)
+    days_late = fields.Integer(compute="_compute_days_late")
     next_date = fields.Date("Next Action", readonly=True)
     next_stage_id = fields.Many2one(
         "invoice.followup.stage", string="Next Stage", readonly=True

@@ -105,9 +105,10 @@ class InvoicePaymentPlan(models.Model):
         return super().create(vals_list)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for plan in self:
             plan.access_url = f"/my/payment_plans/{plan.id}"
+        return res
 
     def _allocate_payments(self):
         """{line: amount paid}: what the invoices no longer owe, applied to the
