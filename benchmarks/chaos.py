@@ -85,7 +85,8 @@ POLL = 0.05  # seconds between two looks at the database while the server runs
 # Where the kills are aimed (the moment each one really hit is read from the database):
 STARTUP_SHARE = 0.15  # at a random moment of the server's start (before any batch)
 COMMIT_SHARE = 0.15  # as soon as a batch is seen committed (the next call is starting)
-BATCHES_PER_KILL = 3  # the others: uniform in 0 .. this many batch durations after the first batch began
+# the others: uniform in 0 .. this many batch durations after the first batch began
+BATCHES_PER_KILL = 3
 AIMS = {
     "start": "at the start",
     "commit": "right after a commit",
@@ -159,8 +160,8 @@ def worker_due(db, addons_path, opts):
 
 def worker_direct(db, addons_path, opts):
     """Concurrent mode: the daily run called directly from a second Odoo process (as a
-    script or `odoo shell` would), all due customers in one transaction, committed at the
-    end. Loads its registry, says it is ready, then waits for the go file."""
+    script or `odoo shell` would), all due customers in one transaction, committed at
+    the end. Loads its registry, says it is ready, then waits for the go file."""
     from odoo import SUPERUSER_ID, api
 
     _odoo, registry = bench._worker_env(db, addons_path)
@@ -242,7 +243,8 @@ def parse_result(phase, db, stdout, returncode):
             print(line, file=sys.stderr)
     if returncode != 0 or result is None:
         sys.exit(
-            f"[chaos] worker {phase} on {db} failed (exit {returncode}); see {LOG_DIR}/{db}.worker.log"
+            f"[chaos] worker {phase} on {db} failed (exit {returncode}); see "
+            f"{LOG_DIR}/{db}.worker.log"
         )
     return result
 
@@ -281,10 +283,14 @@ def ensure_template(args, core, ours_path):
     """ifu_chaos_base_<n> and ifu_chaos_<n>_template, built when missing or stale."""
     timings = {}
     base = f"{DB_PREFIX}base_{args.customers}"
-    base_sig = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
+    base_sig = (
+        f"v{GEN_VERSION}:{args.customers}:{args.invoices}:"
+        f"{args.seed}:{datetime.date.today()}"
+    )
     if args.rebuild or bench.db_param(base, "ifu_bench.signature") != base_sig:
         say(
-            f"building {base} (account_payment, sms, {args.customers} customers, {args.invoices} invoices)"
+            f"building {base} (account_payment, sms, {args.customers} "
+            f"customers, {args.invoices} invoices)"
         )
         bench.db_drop(base)
         timings["base install"] = bench.odoo_install(
@@ -353,13 +359,15 @@ class Db:
     def prepare(self, batch_size):
         """Batch size, and the follow-up cron due now (as at its daily time)."""
         self.run(
-            "INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)"
+            "INSERT INTO ir_config_parameter (key, value, create_uid, "
+            "create_date, write_uid, write_date)"
             " VALUES ('invoice_followup.batch_size', %s, 1, now(), 1, now())"
             " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             (str(batch_size),),
         )
         self.run(
-            "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 second', active = true"
+            "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - "
+            "interval '1 second', active = true"
             " WHERE id = %s",
             (self.cron_id,),
         )
@@ -381,7 +389,8 @@ class Db:
         """The cron's progress rows (one per call: created and committed when the call
         starts, done/remaining written when its batch is done) after ``after_id``."""
         return self.all(
-            "SELECT id, done, remaining, extract(epoch FROM create_date) FROM ir_cron_progress"
+            "SELECT id, done, remaining, extract(epoch FROM create_date) FROM "
+            "ir_cron_progress"
             " WHERE cron_id = %s AND id > %s ORDER BY id",
             (self.cron_id, after_id),
         )
@@ -389,7 +398,8 @@ class Db:
     def covered(self, today, after_log):
         """Customers with a step (of any state) today, written in this round."""
         return self.one(
-            "SELECT count(DISTINCT partner_id) FROM invoice_followup_log WHERE date = %s AND id > %s",
+            "SELECT count(DISTINCT partner_id) FROM invoice_followup_log WHERE "
+            "date = %s AND id > %s",
             (today, after_log),
         )
 
@@ -397,16 +407,20 @@ class Db:
         """The cron is due (nextcall passed, or a trigger): a worker will run it."""
         return self.one(
             "SELECT nextcall <= (now() at time zone 'UTC') OR EXISTS ("
-            " SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = c.id AND t.call_at <= (now() at time zone 'UTC'))"
+            " SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = c.id AND "
+            "t.call_at <= (now() at time zone 'UTC'))"
             " FROM ir_cron c WHERE c.id = %s",
             (self.cron_id,),
         )
 
     def trigger(self):
-        """What ir.cron._trigger() does: the cron runs again as soon as a worker is free."""
+        """What ir.cron._trigger() does: the cron runs again as soon as a worker is
+        free."""
         self.run(
-            "INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)"
-            " VALUES (%s, now() at time zone 'UTC', 1, now() at time zone 'UTC', 1, now() at time zone 'UTC')",
+            "INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, "
+            "create_date, write_uid, write_date)"
+            " VALUES (%s, now() at time zone 'UTC', 1, now() at time zone "
+            "'UTC', 1, now() at time zone 'UTC')",
             (self.cron_id,),
         )
 
@@ -512,12 +526,14 @@ class OdooServer:
 def wait_backends_gone(db, pid, timeout=30):
     """After a SIGKILL PostgreSQL ends the dead process's sessions (rolling their work
     back) once it notices the closed sockets; wait for it so that no lock of the dead
-    process is still held when the next server starts. Ended by hand after ``timeout``."""
+    process is still held when the next server starts. Ended by hand after
+    ``timeout``."""
     deadline = time.monotonic() + timeout
     while db.backends(pid):
         if time.monotonic() > deadline:
             db.run(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                "application_name = %s",
                 (f"odoo-{pid}",),
             )
             return False
@@ -529,7 +545,8 @@ def wait_backends_gone(db, pid, timeout=30):
 
 
 class Timing:
-    """Observed durations, to aim the kills: server start to first batch, and one batch."""
+    """Observed durations, to aim the kills: server start to first batch, and one
+    batch."""
 
     def __init__(self):
         self.startup = []
@@ -581,9 +598,11 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
                     break
                 kills.append(info)
                 say(
-                    f"kill {len(kills)}/{kills_wanted} (aimed at {info['aim']}: {info['phase']}, "
+                    f"kill {len(kills)}/{kills_wanted} (aimed at {info['aim']}: "
+                    f"{info['phase']}, "
                     f"{info['after']:.1f}s after the start, "
-                    f"{info['steps']} customers with a step so far, {info['lost']} uncommitted steps lost)"
+                    f"{info['steps']} customers with a step so far, "
+                    f"{info['lost']} uncommitted steps lost)"
                 )
         except BaseException:
             if direct and direct["proc"].poll() is None:
@@ -613,6 +632,32 @@ def run_round(ctx, db_name, kills_wanted, rng, timing, concurrent=False):
         db.close()
 
 
+def draw_aim(kills_left, rng, timing, life_start):
+    """(aim, kill time or None) of a server's life: where its kill, if any, is aimed;
+    the kill time is known at once only for a kill aimed at the start."""
+    kill_at = None
+    aim = None
+    if kills_left > 0:
+        draw = rng.random()
+        if draw < STARTUP_SHARE:
+            aim = "start"
+            kill_at = life_start + rng.uniform(0.2, timing.startup_estimate())
+        elif draw < STARTUP_SHARE + COMMIT_SHARE:
+            aim = "commit"
+        else:
+            aim = "batch"
+    return aim, kill_at
+
+
+def kill_phase(progress):
+    """Where the run was when the kill hit, from its ir_cron_progress rows."""
+    if not progress:
+        return "before the first batch"
+    if progress[-1][1] == 0:
+        return "during a batch"
+    return "between batches"
+
+
 def run_life(
     db, server, today, n_due, baseline, kills_left, rng, timing, direct, round_start
 ):
@@ -629,17 +674,7 @@ def run_life(
     lost_at_start = db.log_ids_lost()
     pid = server.start()
     life_start = time.monotonic()
-    kill_at = None
-    aim = None
-    if kills_left > 0:
-        draw = rng.random()
-        if draw < STARTUP_SHARE:
-            aim = "start"
-            kill_at = life_start + rng.uniform(0.2, timing.startup_estimate())
-        elif draw < STARTUP_SHARE + COMMIT_SHARE:
-            aim = "commit"
-        else:
-            aim = "batch"
+    aim, kill_at = draw_aim(kills_left, rng, timing, life_start)
     first_batch = None
     last_notify = 0.0
     rearms = 0
@@ -654,7 +689,8 @@ def run_life(
             )
         if not server.alive():
             sys.exit(
-                f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log"
+                "[chaos] the Odoo server ended by itself (exit "
+                f"{server.proc.returncode}); see its log"
             )
         progress = db.progress(mark)
         if progress and first_batch is None:
@@ -676,14 +712,8 @@ def run_life(
             wait_backends_gone(db, pid)
             progress = db.progress(mark)
             record_batches(timing, progress)
-            if not progress:
-                phase = "before the first batch"
-            elif progress[-1][1] == 0:
-                phase = "during a batch"
-            else:
-                phase = "between batches"
             return "killed", {
-                "phase": phase,
+                "phase": kill_phase(progress),
                 "aim": aim,
                 "lost": db.log_ids_lost() - lost_at_start,
                 "rearms": rearms,
@@ -709,7 +739,8 @@ def run_life(
             db.trigger()
             rearms += 1
             say(
-                f"Odoo postponed the cron (3 calls in a row never ended) with {n_due - covered} customers "
+                "Odoo postponed the cron (3 calls in a row never ended) with "
+                f"{n_due - covered} customers "
                 "left: triggered again"
             )
         wake = now + POLL
@@ -750,7 +781,8 @@ def run_held_round(ctx, db_name):
         while not os.path.exists(ready_file):
             if holder.poll() is not None:
                 sys.exit(
-                    f"[chaos] the holding process ended (exit {holder.returncode}); see its worker log"
+                    "[chaos] the holding process ended (exit "
+                    f"{holder.returncode}); see its worker log"
                 )
             time.sleep(0.1)
         with open(ready_file) as fh:
@@ -760,7 +792,8 @@ def run_held_round(ctx, db_name):
         wait_cron(db, server, started, stall=(today, baseline["invoice_followup_log"]))
         over_before = not db.cron_ready()
         say(
-            f"cron {'over' if over_before else 'waiting'}: SIGKILL of the holding process"
+            f"cron {'over' if over_before else 'waiting'}: SIGKILL of the "
+            "holding process"
         )
         os.killpg(holder.pid, signal.SIGKILL)
         holder.wait()
@@ -803,7 +836,8 @@ def wait_cron(db, server, round_start, stall=None):
             )
         if not server.alive():
             sys.exit(
-                f"[chaos] the Odoo server ended by itself (exit {server.proc.returncode}); see its log"
+                "[chaos] the Odoo server ended by itself (exit "
+                f"{server.proc.returncode}); see its log"
             )
         if stall:
             covered = db.covered(*stall)
@@ -824,7 +858,8 @@ def record_batches(timing, progress):
 
 
 def start_direct(ctx, db_name):
-    """The second process of the concurrent mode, its registry loaded before the cron starts."""
+    """The second process of the concurrent mode, its registry loaded before the cron
+    starts."""
     ready_file = os.path.join(LOG_DIR, f"{db_name}.direct.ready")
     go_file = os.path.join(LOG_DIR, f"{db_name}.direct.go")
     for path in (ready_file, go_file):
@@ -860,7 +895,8 @@ def finish_direct(direct, db_name):
 
 
 def prepare_round(db, db_name, ctx, batch_size):
-    """Configure a fresh round's database; (today, due customers, ids before the run)."""
+    """Configure a fresh round's database; (today, due customers, ids before the
+    run)."""
     db.prepare(batch_size)
     say(f"{db_name}: listing the due customers (read only)")
     before = run_worker("due", db_name, ctx["ours_path"], {})
@@ -874,26 +910,30 @@ def check_round(db, today, due, still_due, baseline):
     after_log = baseline["invoice_followup_log"]
     steps = dict(
         db.all(
-            "SELECT partner_id, count(*) FROM invoice_followup_log WHERE date = %s AND state != 'failed' AND id > %s"
+            "SELECT partner_id, count(*) FROM invoice_followup_log WHERE date = "
+            "%s AND state != 'failed' AND id > %s"
             " GROUP BY partner_id, company_id",
             (today, after_log),
         )
     )
     failed = db.one(
-        "SELECT count(*) FROM invoice_followup_log WHERE date = %s AND state = 'failed' AND id > %s",
+        "SELECT count(*) FROM invoice_followup_log WHERE date = %s AND state = "
+        "'failed' AND id > %s",
         (today, after_log),
     )
     # the reminder mails (mail.mail inherits mail.message: model, res_id = the customer)
     mails = dict(
         db.all(
-            "SELECT m.res_id, count(*) FROM mail_mail mm JOIN mail_message m ON m.id = mm.mail_message_id"
+            "SELECT m.res_id, count(*) FROM mail_mail mm JOIN mail_message m ON "
+            "m.id = mm.mail_message_id"
             " WHERE m.model = 'res.partner' AND mm.id > %s GROUP BY m.res_id",
             (baseline["mail_mail"],),
         )
     )
     messages = dict(
         db.all(
-            "SELECT res_id, count(*) FROM mail_message WHERE model = 'res.partner' AND message_type = 'comment'"
+            "SELECT res_id, count(*) FROM mail_message WHERE model = "
+            "'res.partner' AND message_type = 'comment'"
             " AND id > %s GROUP BY res_id",
             (baseline["mail_message"],),
         )
@@ -906,7 +946,8 @@ def check_round(db, today, due, still_due, baseline):
     )
     activities = dict(
         db.all(
-            "SELECT res_id, count(*) FROM mail_activity WHERE res_model = 'res.partner' AND id > %s GROUP BY res_id",
+            "SELECT res_id, count(*) FROM mail_activity WHERE res_model = "
+            "'res.partner' AND id > %s GROUP BY res_id",
             (baseline["mail_activity"],),
         )
     )
@@ -914,16 +955,19 @@ def check_round(db, today, due, still_due, baseline):
     # without its queued record (the SMS: its number, as mass SMS are not linked to the
     # step's message), a step without invoices
     half = db.all(
-        "SELECT l.id FROM invoice_followup_log l JOIN invoice_followup_stage s ON s.id = l.stage_id"
+        "SELECT l.id FROM invoice_followup_log l JOIN invoice_followup_stage s "
+        "ON s.id = l.stage_id"
         " WHERE l.date = %s AND l.id > %s AND l.state = 'done' AND ("
         "  (s.send_email AND l.email_state IS NULL)"
         "  OR (s.send_sms AND l.sms_state IS NULL)"
         "  OR ((s.create_activity OR s.escalate) AND l.activity_state IS NULL)"
         "  OR (l.email_state = 'sent' AND NOT EXISTS ("
-        "      SELECT 1 FROM mail_mail mm WHERE mm.mail_message_id = l.mail_message_id))"
+        "      SELECT 1 FROM mail_mail mm WHERE mm.mail_message_id = "
+        "l.mail_message_id))"
         "  OR (l.sms_state = 'sent' AND (l.sms_message_id IS NULL OR NOT EXISTS ("
         "      SELECT 1 FROM sms_sms ss WHERE ss.number = l.sms_info AND ss.id > %s)))"
-        "  OR NOT EXISTS (SELECT 1 FROM invoice_followup_log_account_move_rel r WHERE r.log_id = l.id))",
+        "  OR NOT EXISTS (SELECT 1 FROM invoice_followup_log_account_move_rel r "
+        "WHERE r.log_id = l.id))",
         (today, after_log, baseline["sms_sms"]),
     )
     # the invoices: every due invoice of a customer with a step advanced today, and no
@@ -932,7 +976,8 @@ def check_round(db, today, due, still_due, baseline):
     not_advanced = (
         db.one(
             "SELECT count(*) FROM account_move WHERE id = ANY(%s)"
-            " AND (followup_stage_id IS NULL OR followup_last_date IS DISTINCT FROM %s)",
+            " AND (followup_stage_id IS NULL OR followup_last_date IS DISTINCT "
+            "FROM %s)",
             (due_moves, today),
         )
         if due_moves
@@ -985,7 +1030,10 @@ BAD_KEYS = (
 
 def machine_line():
     load = os.getloadavg()
-    return f"{os.cpu_count()} cores (nproc), load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    return (
+        f"{os.cpu_count()} cores (nproc), load average {load[0]:.2f} / "
+        f"{load[1]:.2f} / {load[2]:.2f}"
+    )
 
 
 def print_report(title, rounds, kills_wanted, wall, load_start):
@@ -1066,7 +1114,8 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
         )
     for i, r in enumerate(rounds, 1):
         line = (
-            f"round {i}: {len(r['kills'])} kills, {r['lives']} starts, {r['due']} due, {r['steps']} steps, "
+            f"round {i}: {len(r['kills'])} kills, {r['lives']} starts, "
+            f"{r['due']} due, {r['steps']} steps, "
             f"{r['missing']} missing, {r['dup_steps']} dup, {r['seconds']:.0f}s"
         )
         if r["half_written"]:
@@ -1080,7 +1129,8 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
             h = r["held"]
             line += (
                 f"; customer {h['customer']} held: the cron "
-                f"{'was over' if h['cron_over_before_kill'] else 'waited for it'} when the holder was killed"
+                f"{'was over' if h['cron_over_before_kill'] else 'waited for it'} "
+                "when the holder was killed"
             )
         if r["date_changed"]:
             line += " (the day changed during the round: figures unreliable)"
@@ -1134,7 +1184,8 @@ def main(argv=None):
         type=int,
         default=1,
         metavar="N",
-        help="rounds of the cron + a direct _cron_invoice_followup() call at once (default 1)",
+        help="rounds of the cron + a direct _cron_invoice_followup() call at once "
+        "(default 1)",
     )
     parser.add_argument(
         "--addons-dir",
@@ -1146,7 +1197,8 @@ def main(argv=None):
         type=int,
         default=1,
         metavar="N",
-        help="rounds where a second process holds a customer's step and is SIGKILLed (default 1)",
+        help="rounds where a second process holds a customer's step and is SIGKILLed "
+        "(default 1)",
     )
     parser.add_argument(
         "--keep",
@@ -1199,11 +1251,13 @@ def main(argv=None):
             idle = 0 if result["kills"] else idle + 1
             if idle >= 3 and kills < args.kills:
                 sys.exit(
-                    "[chaos] 3 rounds ended before any kill: the run is too short to aim at; "
+                    "[chaos] 3 rounds ended before any kill: the run is too "
+                    "short to aim at; "
                     "use more --customers or a smaller --batch-size"
                 )
         ok = print_report(
-            f"Crash test: {args.customers} customers, {args.invoices} invoices, batch size {args.batch_size}, "
+            f"Crash test: {args.customers} customers, {args.invoices} invoices, "
+            f"batch size {args.batch_size}, "
             f"seed {args.seed} ({datetime.date.today()})",
             rounds,
             args.kills,
@@ -1218,7 +1272,8 @@ def main(argv=None):
             ]
             ok = (
                 print_report(
-                    f"Concurrent: the cron and a direct _cron_invoice_followup() call at once, {args.customers} "
+                    "Concurrent: the cron and a direct "
+                    f"_cron_invoice_followup() call at once, {args.customers} "
                     f"customers, batch size {args.batch_size}",
                     conc,
                     0,
@@ -1232,7 +1287,8 @@ def main(argv=None):
             held = [run_held_round(ctx, work) for _ in range(args.held)]
             ok = (
                 print_report(
-                    f"Held: a second process holds the last due customer's step (an accountant's Send now still "
+                    "Held: a second process holds the last due customer's step "
+                    "(an accountant's Send now still "
                     f"running) and is SIGKILLed, {args.customers} customers",
                     held,
                     0,

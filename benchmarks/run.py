@@ -9,12 +9,13 @@
 What it does (every database it touches is named ifu_bench_*):
 
 1. ifu_bench_base_<customers>x<invoices>: a database with account_payment and sms (the
-   dependencies of invoice_followup; account_credit_control needs less) and the generated
-   customers and posted invoices, all overdue, due dates spread over 1 to 90 days (a
-   customer's invoices close to each other) so that customers are at different stages.
-   Built once per size, seed and day (due dates are relative to today), then reused.
-2. ifu_bench_ours: a copy of it with invoice_followup installed. ifu_bench_oca: a copy with
-   account_credit_control 18.0 (its wheel is downloaded from PyPI into
+   dependencies of invoice_followup; account_credit_control needs less) and the
+   generated customers and posted invoices, all overdue, due dates spread over 1 to 90
+   days (a customer's invoices close to each other) so that customers are at different
+   stages. Built once per size, seed and day (due dates are relative to today), then
+   reused.
+2. ifu_bench_ours: a copy of it with invoice_followup installed. ifu_bench_oca: a copy
+   with account_credit_control 18.0 (its wheel is downloaded from PyPI into
    .cache/bench-addons at bench time; nothing of OCA is committed here).
 3. One subprocess per measured side, so that time, queries and memory are its own:
    - ours: env['account.move']._cron_invoice_followup() (outside a cron it processes
@@ -78,7 +79,8 @@ def odoo_root():
 
 
 def core_addons_path():
-    """Odoo's own addons folders (ADDONS_PATH of scripts/ensure_env.sh minus this repo)."""
+    """Odoo's own addons folders (ADDONS_PATH of scripts/ensure_env.sh minus this
+    repo)."""
     path = os.environ.get("ADDONS_PATH")
     if path:
         parts = [p for p in path.split(",") if p and os.path.realpath(p) != REPO_ROOT]
@@ -172,7 +174,8 @@ def db_param(name, key):
 
 
 def odoo_install(db, modules, addons_path, log_name):
-    """Install ``modules`` into ``db`` (created when missing) with odoo in a subprocess."""
+    """Install ``modules`` into ``db`` (created when missing) with odoo in a
+    subprocess."""
     check_db_name(db)
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
@@ -265,13 +268,16 @@ def ensure_oca_addon(spec, refresh=False):
         )
         if rc != 0 or not found:
             sys.exit(
-                f"[bench] could not download {spec}; run with --skip-oca to bench ours alone"
+                f"[bench] could not download {spec}; run with --skip-oca to "
+                "bench ours alone"
             )
         wheel = found[-1]
-        # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this Python.
+        # Unpack (a wheel is a zip): only odoo/addons/<addon>, no install into this
+        # Python.
         with zipfile.ZipFile(wheel) as zf:
             zf.extractall(OCA_DIR)
-        # Its dependencies: other OCA addons (odoo-addon-*) would need the same treatment.
+        # Its dependencies: other OCA addons (odoo-addon-*) would need the same
+        # treatment.
         dist_info = glob.glob(
             os.path.join(OCA_DIR, "odoo_addon_account_credit_control-*.dist-info")
         )[0]
@@ -452,7 +458,8 @@ def worker_generate(db, addons_path, opts):
                 "ref": ref,
                 "is_company": True,
                 "email": f"ap{i + 1}@customer{i + 1}.example.com",
-                "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+                "mobile": f"+32 470 {i // 10000 % 100:02d} {i // 100 % 100:02d} "
+                f"{i % 100:02d}",
                 "lang": "en_US",
             }
             if i % 4 == 0 and not ref.startswith(
@@ -489,7 +496,10 @@ def worker_generate(db, addons_path, opts):
                 vals_list.append(
                     {
                         "move_type": "out_invoice",
-                        "name": f"INV/{invoice_date.year}/{sequence[invoice_date.year]:05d}",
+                        "name": (
+                            f"INV/{invoice_date.year}/"
+                            f"{sequence[invoice_date.year]:05d}"
+                        ),
                         "partner_id": partner_id,
                         "invoice_date": invoice_date,
                         "invoice_date_due": date_due,
@@ -511,7 +521,8 @@ def worker_generate(db, addons_path, opts):
             done += len(moves)
             if done % 2000 < batch or done == len(rows):
                 say(
-                    f"generate: {done}/{len(rows)} invoices posted ({time.perf_counter() - start:.0f}s)"
+                    f"generate: {done}/{len(rows)} invoices posted "
+                    f"({time.perf_counter() - start:.0f}s)"
                 )
         env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
         cr.commit()
@@ -732,8 +743,13 @@ def worker_oca(db, addons_path, opts):
                             "delay_days": 0,
                             "channel": "email",
                             "email_template_id": template.id,
-                            "custom_text": "Our records show the invoices below as overdue.",
-                            "custom_mail_text": "<p>Our records show the invoices below as overdue.</p>",
+                            "custom_text": (
+                                "Our records show the invoices below as overdue."
+                            ),
+                            "custom_mail_text": (
+                                "<p>Our records show the invoices below as "
+                                "overdue.</p>"
+                            ),
                             "mail_show_invoice_detail": True,
                         }
                     )
@@ -875,7 +891,8 @@ def print_report(args, ours, oca, probe, oca_version, timings):
     print()
     print("=" * 78)
     print(
-        f"Follow-up run: {args.customers:,} customers, {args.invoices:,} overdue invoices "
+        f"Follow-up run: {args.customers:,} customers, {args.invoices:,} "
+        "overdue invoices "
         f"(seed {args.seed}, {datetime.date.today()})"
     )
     print("=" * 78)
@@ -937,7 +954,8 @@ def print_report(args, ours, oca, probe, oca_version, timings):
         )
     if any(res and not res["peak_is_run_only"] for res in (ours, oca)):
         print(
-            "(peak RSS: the kernel peak could not be reset, so it includes loading Odoo)"
+            "(peak RSS: the kernel peak could not be reset, so it includes "
+            "loading Odoo)"
         )
     print()
     print("Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
@@ -981,7 +999,8 @@ def main(argv=None):
     parser.add_argument(
         "--invoice-notes",
         action="store_true",
-        help="our company notes each step on every invoice too (setting, off by default)",
+        help="our company notes each step on every invoice too (setting, off by "
+        "default)",
     )
     parser.add_argument(
         "--addons-dir",
@@ -1014,10 +1033,14 @@ def main(argv=None):
     core = core_addons_path()
     timings = {}
     base = f"{DB_PREFIX}base_{args.customers}x{args.invoices}"
-    signature = f"v{GEN_VERSION}:{args.customers}:{args.invoices}:{args.seed}:{datetime.date.today()}"
+    signature = (
+        f"v{GEN_VERSION}:{args.customers}:{args.invoices}:"
+        f"{args.seed}:{datetime.date.today()}"
+    )
     if args.regenerate or db_param(base, "ifu_bench.signature") != signature:
         say(
-            f"building {base} (account_payment, sms, generated data); cached for later runs today"
+            f"building {base} (account_payment, sms, generated data); cached "
+            "for later runs today"
         )
         db_drop(base)
         timings["base install"] = odoo_install(

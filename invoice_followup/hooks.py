@@ -40,20 +40,25 @@ def uninstall_hook(env):
     steps = env["invoice.followup.log"].sudo().search_count([])
     plans = env["invoice.payment.plan"].sudo().search_count([])
     env.cr.execute(
-        "DELETE FROM ir_model_data WHERE module = 'invoice_followup' AND model IN %s RETURNING model",
+        "DELETE FROM ir_model_data WHERE module = 'invoice_followup' AND model "
+        "IN %s RETURNING model",
         (KEPT_MODELS,),
     )
     kept_demo = len(env.cr.fetchall())
     if kept_demo:
         _logger.info(
-            "Uninstalling invoice_followup: %s records of its demo data (customers, products, invoices, "
+            "Uninstalling invoice_followup: %s records of its demo data "
+            "(customers, products, invoices, "
             "payments) are kept as ordinary records.",
             kept_demo,
         )
     _logger.info(
-        "Uninstalling invoice_followup: %s customer invoices, their payments and journal items, and the customers "
-        "are kept unchanged; the follow-up stages, %s follow-up steps, %s payment plans and the follow-up fields "
-        "(pauses, answers, promises, portal links) are removed. Installing the module again starts a fresh follow-up.",
+        "Uninstalling invoice_followup: %s customer invoices, their payments "
+        "and journal items, and the customers "
+        "are kept unchanged; the follow-up stages, %s follow-up steps, %s "
+        "payment plans and the follow-up fields "
+        "(pauses, answers, promises, portal links) are removed. Installing the "
+        "module again starts a fresh follow-up.",
         invoices,
         steps,
         plans,

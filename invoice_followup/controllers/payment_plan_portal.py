@@ -220,7 +220,10 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                     "amount_residual": amount,
                     "payment_reference": moves[:1].name if len(moves) == 1 else False,
                     "landing_route": "/my/followup" + ("?" + query if query else ""),
-                    "transaction_route": f"/my/followup/pay/transaction/{partner.id}/{moves.currency_id.id}",
+                    "transaction_route": (
+                        "/my/followup/pay/transaction/"
+                        f"{partner.id}/{moves.currency_id.id}"
+                    ),
                 },
                 access_token=access_token,
             )

@@ -308,7 +308,8 @@ class AccountMove(models.Model):
         self._message_log_batch(
             {
                 move.id: self.env._(
-                    "The customer did not keep the promise to pay by %(date)s: follow-up resumes.",
+                    "The customer did not keep the promise to pay by %(date)s: "
+                    "follow-up resumes.",
                     date=fields.Date.to_string(move.followup_promise_date),
                 )
                 for move in self
@@ -325,8 +326,9 @@ class AccountMove(models.Model):
         for partner, moves in self.grouped("commercial_partner_id").items():
             partner.write(
                 {
-                    "followup_promise_broken_count": partner.followup_promise_broken_count
-                    + len(moves)
+                    "followup_promise_broken_count": (
+                        partner.followup_promise_broken_count + len(moves)
+                    )
                 }
             )
             partner._message_log(
@@ -515,7 +517,8 @@ class AccountMove(models.Model):
         if self._followup_live_plans():
             raise UserError(
                 self.env._(
-                    "This invoice is part of a payment plan: please pay the instalments as agreed, "
+                    "This invoice is part of a payment plan: please pay the "
+                    "instalments as agreed, "
                     "or contact us to change the plan."
                 )
             )

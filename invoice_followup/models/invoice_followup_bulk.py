@@ -46,7 +46,9 @@ class InvoiceFollowupBulk(models.AbstractModel):
             missing.flush_recordset(["access_token"])
             self.env.execute_query(
                 SQL(
-                    "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                    "UPDATE account_move SET access_token = "
+                    "gen_random_uuid()::text WHERE id IN %s AND access_token IS "
+                    "NULL",
                     tuple(missing.ids),
                 )
             )
@@ -75,9 +77,9 @@ class InvoiceFollowupBulk(models.AbstractModel):
 
     @api.model
     def _queue_mails(self, steps, template):
-        """Queue the mails of ``steps`` (invoice.followup.log) through ``template``, all at once: what
-        message_post_with_source() does for one record (render in the customer's
-        language, wrap in the template's layout, a message in the chatter, a
+        """Queue the mails of ``steps`` (invoice.followup.log) through ``template``, all
+        at once: what message_post_with_source() does for one record (render in the
+        customer's language, wrap in the template's layout, a message in the chatter, a
         queued mail.mail and its notification), in one query per kind of record.
         The message goes to the customer's chatter, where replies land too; it
         says what the step did (it is the customer's trace of the step)."""
@@ -185,8 +187,8 @@ class InvoiceFollowupBulk(models.AbstractModel):
 
     @api.model
     def _render_email_layout(self, step, layout, body, preview, lang):
-        """``body`` of ``step``'s mail wrapped in the mail layout ``layout`` with the values
-        mail.thread's notification gives it; ``preview`` is the text mail
+        """``body`` of ``step``'s mail wrapped in the mail layout ``layout`` with the
+        values mail.thread's notification gives it; ``preview`` is the text mail
         clients show next to the subject. The body's links are already absolute."""
         if not layout:
             return body

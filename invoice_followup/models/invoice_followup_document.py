@@ -130,13 +130,13 @@ class InvoiceFollowupDocument(models.AbstractModel):
                 ["amount_residual:sum"],
             )
         )
-        credits = dict.fromkeys(
+        open_credits = dict.fromkeys(
             ((p.id, c.id) for p in partners for c in companies), 0.0
         )
         for partner, company, amount in groups:
             key = (partner.commercial_partner_id.id, company.id)
-            credits[key] = credits.get(key, 0.0) - (amount or 0.0)
-        return credits
+            open_credits[key] = open_credits.get(key, 0.0) - (amount or 0.0)
+        return open_credits
 
     @api.model
     def _qr_src(self, value, size=150):
@@ -150,11 +150,9 @@ class InvoiceFollowupDocument(models.AbstractModel):
     def _invoice_action_url(self, move, action):
         """Signed link for one invoice's answer in the portal: 'confirm'
         (receipt), 'question', 'paid' or 'promise'."""
-        return "%s/my/followup/invoice/%s/%s?access_token=%s" % (
-            move.get_base_url(),
-            move.id,
-            action,
-            move._portal_ensure_token(),
+        return (
+            f"{move.get_base_url()}/my/followup/invoice/{move.id}/{action}"
+            f"?access_token={move._portal_ensure_token()}"
         )
 
     @api.model

@@ -5,7 +5,8 @@ for its records everywhere): its fields, each channel's execution and outcome
 its traces in the chatters, the values its templates read (from the builder,
 invoice.followup.document) and its actions. Over 400 lines because the four
 channels live with the record whose outcome they write; creating and running
-steps is models/invoice_followup_run.py, mail queueing models/invoice_followup_bulk.py."""
+steps is models/invoice_followup_run.py, mail queueing
+models/invoice_followup_bulk.py."""
 
 import logging
 from collections import defaultdict
@@ -108,7 +109,8 @@ class InvoiceFollowupLog(models.Model):
     receipt_date = fields.Datetime(
         "Receipt Confirmed On",
         readonly=True,
-        help="When the customer confirmed, from this step's link, that the invoice arrived.",
+        help="When the customer confirmed, from this step's link, that the invoice "
+        "arrived.",
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
@@ -116,8 +118,10 @@ class InvoiceFollowupLog(models.Model):
         "Step of the Day",
         readonly=True,
         copy=False,
-        help="This step is the customer's follow-up step of its day in its company: PostgreSQL "
-        "allows one, so that two runs at once or a run after a crash never send a second one. "
+        help="This step is the customer's follow-up step of its day in its company: "
+        "PostgreSQL "
+        "allows one, so that two runs at once or a run after a crash never send "
+        "a second one. "
         "Failed attempts and previews are not.",
     )
 
@@ -126,7 +130,8 @@ class InvoiceFollowupLog(models.Model):
         # servers, an accountant's "Send now"): guarded by PostgreSQL itself
         self.env.cr.execute(
             SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, company_id, date) WHERE is_day_step",
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (partner_id, "
+                "company_id, date) WHERE is_day_step",
                 SQL.identifier(DAY_STEP_INDEX),
                 SQL.identifier(self._table),
             )
@@ -146,9 +151,9 @@ class InvoiceFollowupLog(models.Model):
     # Execution
     # ------------------------------------------------------------------
     def _run_channels(self):
-        """Run the stages' channels for these steps (invoice.followup.run calls it), filtered by each customer's
-        preferences, record each outcome and leave a trace in the chatters.
-        Each channel works on all the steps at once."""
+        """Run the stages' channels for these steps (invoice.followup.run calls it),
+        filtered by each customer's preferences, record each outcome and leave a trace
+        in the chatters. Each channel works on all the steps at once."""
         covered = self.filtered(
             lambda step: step.currency_id.compare_amounts(
                 step.amount_due, step.amount_credit
@@ -431,7 +436,8 @@ class InvoiceFollowupLog(models.Model):
                     or step.company_id.followup_escalation_user_id
                 )
                 if user:
-                    # part of the step the user may run, even without the right to edit contacts
+                    # part of the step the user may run, even without the right to edit
+                    # contacts
                     partner.sudo().followup_responsible_id = user
             if not user:
                 user = (
@@ -588,7 +594,8 @@ class InvoiceFollowupLog(models.Model):
         return self.partner_id._followup_get_responsible(self.company_id)
 
     def _get_followup_salutation(self):
-        """ "Dear <name>," in the rendering language (word order left to translators)."""
+        """ "Dear <name>," in the rendering language (word order left to
+        translators)."""
         self.ensure_one()
         name = self.recipient_id.name or self.partner_id.name or ""
         return self.env._("Dear %(name)s,", name=name)
@@ -664,7 +671,8 @@ class InvoiceFollowupLog(models.Model):
                 "params": {
                     "type": "warning",
                     "message": self.env._(
-                        "Nothing to send: no follow-up step is due for these invoices, or their customer "
+                        "Nothing to send: no follow-up step is due for these "
+                        "invoices, or their customer "
                         "had its follow-up step today already."
                     ),
                 },

@@ -43,7 +43,8 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
             SQL(
                 """UPDATE %(table)s
                   SET followup_answer_count = CASE WHEN followup_answer_date = %(today)s
-                                                   THEN COALESCE(followup_answer_count, 0) + 1 ELSE 1 END,
+                                                   THEN COALESCE(followup_answer_count,
+                                                       0) + 1 ELSE 1 END,
                       followup_answer_date = %(today)s
                 WHERE id = %(id)s
             RETURNING followup_answer_count""",
@@ -56,7 +57,8 @@ class InvoiceFollowupPortalMixin(models.AbstractModel):
         if count > limit:
             raise UserError(
                 self.env._(
-                    "You sent us many answers today: please try again tomorrow, or contact us directly."
+                    "You sent us many answers today: please try again tomorrow, "
+                    "or contact us directly."
                 )
             )
         return count

@@ -81,7 +81,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _batch_size(self):
-        """Customers per batch (Settings, system parameter invoice_followup.batch_size)."""
+        """Customers per batch (Settings, system parameter
+        invoice_followup.batch_size)."""
         value = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -229,7 +230,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _refresh_companies(self, companies):
-        """The stages of ``companies`` changed: refresh the schedule of their open invoices."""
+        """The stages of ``companies`` changed: refresh the schedule of their open
+        invoices."""
         if companies:
             Move = self.env["account.move"].sudo()
             self._refresh_schedule(
@@ -298,8 +300,8 @@ class InvoiceFollowupRun(models.AbstractModel):
 
     @api.model
     def _claim(self, planned):
-        """The planned steps this transaction may execute: their (customer, company) locked
-        for this transaction and no step of the day yet. A customer another run
+        """The planned steps this transaction may execute: their (customer, company)
+        locked for this transaction and no step of the day yet. A customer another run
         holds is waited for (at most invoice_followup.lock_wait_seconds, 60 by
         default; all locks taken in one order, so two runs never deadlock on
         them): when that run commits, the unique index leaves the customer to it;
@@ -330,7 +332,8 @@ class InvoiceFollowupRun(models.AbstractModel):
                 self.env.cr.execute(
                     SQL(
                         """SELECT pg_advisory_xact_lock(lock_key) FROM (
-                           SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS k(p, c) ORDER BY 1) AS keys""",
+                           SELECT %s AS lock_key FROM unnest(%s::int[], %s::int[]) AS
+                               k(p, c) ORDER BY 1) AS keys""",
                         STEP_LOCK_KEY,
                         partner_ids,
                         company_ids,
@@ -345,7 +348,8 @@ class InvoiceFollowupRun(models.AbstractModel):
             locked = set(
                 self.env.execute_query(
                     SQL(
-                        "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, c) WHERE pg_try_advisory_xact_lock(%s)",
+                        "SELECT p, c FROM unnest(%s::int[], %s::int[]) AS k(p, "
+                        "c) WHERE pg_try_advisory_xact_lock(%s)",
                         partner_ids,
                         company_ids,
                         STEP_LOCK_KEY,
@@ -358,7 +362,8 @@ class InvoiceFollowupRun(models.AbstractModel):
             self.env.execute_query(
                 SQL(
                     """SELECT partner_id, company_id FROM invoice_followup_log
-                WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id = ANY(%s)""",
+                WHERE is_day_step AND date = %s AND partner_id = ANY(%s) AND company_id
+                    = ANY(%s)""",
                     fields.Date.context_today(self),
                     partner_ids,
                     company_ids,
@@ -372,7 +377,8 @@ class InvoiceFollowupRun(models.AbstractModel):
         ]
         if len(claimed) < len(planned):
             _logger.info(
-                "Follow-up: %s customer(s) left out (another run holds them or they had their step today)",
+                "Follow-up: %s customer(s) left out (another run holds them or "
+                "they had their step today)",
                 len(planned) - len(claimed),
             )
         return claimed
@@ -443,7 +449,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                 ("id", "not in", step_moves.ids),
             ]
         ).grouped(lambda m: (m.commercial_partner_id, m.company_id))
-        credits = self.env["invoice.followup.document"]._open_credits(
+        open_credits = self.env["invoice.followup.document"]._open_credits(
             partners, companies
         )
         vals_list = []
@@ -462,7 +468,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                     "move_ids": [fields.Command.set(listed.ids)],
                     "run_by": run_by,
                     "amount_due": sum(listed.mapped("amount_residual_signed")),
-                    "amount_credit": credits[partner.id, company.id],
+                    "amount_credit": open_credits[partner.id, company.id],
                     "is_day_step": day_step,
                 }
             )

@@ -55,7 +55,8 @@ class InvoiceFollowupStage(models.Model):
     offset_days = fields.Integer(
         "Days",
         help="Days after the reference date (negative: before it). "
-        "Invoice date + 2 checks that the invoice arrived; due date - 3 is a courtesy reminder.",
+        "Invoice date + 2 checks that the invoice arrived; due date - 3 is a "
+        "courtesy reminder.",
     )
     schedule_display = fields.Char("When", compute="_compute_schedule_display")
     auto_execute = fields.Boolean(
@@ -65,7 +66,6 @@ class InvoiceFollowupStage(models.Model):
         "until an accountant sends it.",
     )
     receipt_check = fields.Boolean(
-        "Receipt Check",
         help="This stage asks the customer to confirm the invoice arrived: "
         "it is done for an invoice once the customer confirms, without sending it.",
     )
@@ -76,7 +76,7 @@ class InvoiceFollowupStage(models.Model):
         domain=[("model", "=", "invoice.followup.log")],
     )
     attach_invoices = fields.Boolean(
-        "Attach Invoices", help="Attach the PDF of the invoices listed in the email."
+        help="Attach the PDF of the invoices listed in the email."
     )
     send_sms = fields.Boolean("SMS")
     sms_template_id = fields.Many2one(
@@ -104,7 +104,8 @@ class InvoiceFollowupStage(models.Model):
         "res.users", string="Activity User", domain=[("share", "=", False)]
     )
     escalate = fields.Boolean(
-        help="Hand the customer over to the escalation user (e.g. legal) and notify them."
+        help="Hand the customer over to the escalation user (e.g. legal) and notify "
+        "them."
     )
     escalation_user_id = fields.Many2one(
         "res.users",
@@ -122,12 +123,14 @@ class InvoiceFollowupStage(models.Model):
     min_amount = fields.Monetary(
         "Minimum Amount Due",
         currency_field="currency_id",
-        help="Invoices whose amount due (company currency) is below this amount skip this stage.",
+        help="Invoices whose amount due (company currency) is below this amount skip "
+        "this stage.",
     )
     risk_level_ids = fields.Many2many(
         "invoice.followup.risk.level",
         string="Risk Levels",
-        help="When set, the stage applies only to customers of these payment risk levels.",
+        help="When set, the stage applies only to customers of these payment risk "
+        "levels.",
     )
 
     @api.depends("date_reference", "offset_days")
@@ -190,7 +193,9 @@ class InvoiceFollowupStage(models.Model):
                 -3,
                 {
                     "send_email": True,
-                    "mail_template_id": "invoice_followup.mail_template_friendly_reminder",
+                    "mail_template_id": (
+                        "invoice_followup.mail_template_friendly_reminder"
+                    ),
                 },
             ),
             (
@@ -210,7 +215,9 @@ class InvoiceFollowupStage(models.Model):
                 15,
                 {
                     "send_email": True,
-                    "mail_template_id": "invoice_followup.mail_template_second_reminder",
+                    "mail_template_id": (
+                        "invoice_followup.mail_template_second_reminder"
+                    ),
                     "send_sms": True,
                     "sms_template_id": "invoice_followup.sms_template_reminder",
                     "create_activity": True,

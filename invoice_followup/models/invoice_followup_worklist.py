@@ -23,8 +23,8 @@ class InvoiceFollowupWorklist(models.Model):
     invoice_count = fields.Integer("Invoices", readonly=True)
     amount_due = fields.Monetary(readonly=True)
     amount_overdue = fields.Monetary(readonly=True)
-    oldest_due_date = fields.Date("Oldest Due Date", readonly=True)
-    days_late = fields.Integer("Days Late", compute="_compute_days_late")
+    oldest_due_date = fields.Date(readonly=True)
+    days_late = fields.Integer(compute="_compute_days_late")
     next_date = fields.Date("Next Action", readonly=True)
     next_stage_id = fields.Many2one(
         "invoice.followup.stage", string="Next Stage", readonly=True
@@ -63,7 +63,8 @@ class InvoiceFollowupWorklist(models.Model):
                     agg.partner_id,
                     agg.company_id,
                     COALESCE(
-                        (COALESCE(p.followup_responsible_id -> agg.company_id::text, fallback.value) ->> 0)::int,
+                        (COALESCE(p.followup_responsible_id -> agg.company_id::text,
+                            fallback.value) ->> 0)::int,
                         p.user_id,
                         c.followup_responsible_id
                     ) AS responsible_id,
@@ -89,22 +90,29 @@ class InvoiceFollowupWorklist(models.Model):
                         MIN(m.followup_next_date) FILTER (
                             WHERE m.followup_state IN ('planned', 'action_needed')
                         ) AS next_date,
-                        -- what the run sends: the most advanced stage due, else the next to come
+                        -- what the run sends: the most advanced stage due, else the
+                        -- next to come
                         COALESCE(
-                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence DESC, s.id DESC)
-                                FILTER (WHERE m.followup_state IN ('planned', 'action_needed')
+                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence
+                                DESC, s.id DESC)
+                                FILTER (WHERE m.followup_state IN ('planned',
+                                    'action_needed')
                                         AND m.followup_next_date <= CURRENT_DATE))[1],
-                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY m.followup_next_date)
-                                FILTER (WHERE m.followup_state IN ('planned', 'action_needed')))[1]
+                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY
+                                m.followup_next_date)
+                                FILTER (WHERE m.followup_state IN ('planned',
+                                    'action_needed')))[1]
                         ) AS next_stage_id,
                         CASE
-                            WHEN BOOL_OR(m.followup_state = 'action_needed') THEN 'action_needed'
+                            WHEN BOOL_OR(m.followup_state = 'action_needed') THEN
+                                'action_needed'
                             WHEN BOOL_OR(m.followup_state = 'planned') THEN 'planned'
                             ELSE 'paused'
                         END AS state,
                         MAX(m.followup_last_date) AS last_date
                     FROM account_move m
-                    LEFT JOIN invoice_followup_stage s ON s.id = m.followup_next_stage_id
+                    LEFT JOIN invoice_followup_stage s ON s.id =
+                        m.followup_next_stage_id
                     WHERE m.state = 'posted'
                       AND m.move_type IN ('out_invoice', 'out_receipt')
                       AND m.payment_state IN ('not_paid', 'partial')
@@ -113,12 +121,14 @@ class InvoiceFollowupWorklist(models.Model):
                 ) agg
                 JOIN res_partner p ON p.id = agg.partner_id
                 JOIN res_company c ON c.id = agg.company_id
-                -- the default of the field as ir.default gives it to the ORM (as superuser)
+                -- the default of the field as ir.default gives it to the ORM (as
+                -- superuser)
                 LEFT JOIN LATERAL (
                     SELECT d.json_value::jsonb AS value
                       FROM ir_default d
                       JOIN ir_model_fields f ON f.id = d.field_id
-                     WHERE f.model = 'res.partner' AND f.name = 'followup_responsible_id'
+                     WHERE f.model = 'res.partner' AND f.name =
+                         'followup_responsible_id'
                        AND (d.user_id IS NULL OR d.user_id = %(superuser)s)
                        AND (d.company_id IS NULL OR d.company_id = agg.company_id)
                        AND d.condition IS NULL
@@ -154,7 +164,8 @@ class InvoiceFollowupWorklist(models.Model):
         return moves.action_followup_send_now()
 
     def action_escalate(self):
-        """Escalate the selected customers now (res.partner.action_followup_escalate)."""
+        """Escalate the selected customers now
+        (res.partner.action_followup_escalate)."""
         if len(self.company_id) > 1:
             raise UserError(
                 self.env._("Escalate the customers of one company at a time.")

@@ -105,9 +105,10 @@ class InvoicePaymentPlan(models.Model):
         return super().create(vals_list)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for plan in self:
             plan.access_url = f"/my/payment_plans/{plan.id}"
+        return res
 
     def _allocate_payments(self):
         """{line: amount paid}: what the invoices no longer owe, applied to the
@@ -116,7 +117,7 @@ class InvoicePaymentPlan(models.Model):
         residual = sum(self.move_ids.mapped("amount_residual"))
         remaining = max(self.currency_id.round(self.amount_total - residual), 0.0)
         allocation = {}
-        for line in self.line_ids.sorted(lambda l: (l.date_due, l.id)):
+        for line in self.line_ids.sorted(lambda pl: (pl.date_due, pl.id)):
             allocation[line] = min(line.amount, remaining)
             remaining = self.currency_id.round(remaining - allocation[line])
         return allocation
@@ -176,7 +177,8 @@ class InvoicePaymentPlan(models.Model):
                 if plan.currency_id.compare_amounts(total, plan.amount_total) != 0:
                     raise ValidationError(
                         self.env._(
-                            "The instalments add up to %(sum)s but the plan is for %(total)s.",
+                            "The instalments add up to %(sum)s but the plan is "
+                            "for %(total)s.",
                             sum=plan.currency_id.format(total),
                             total=plan.currency_id.format(plan.amount_total),
                         )
@@ -342,7 +344,7 @@ class InvoicePaymentPlan(models.Model):
             fields.Date.context_today(self),
         )
         if minimum and any(
-            self.currency_id.compare_amounts(l.amount, minimum) < 0 for l in lines
+            self.currency_id.compare_amounts(pl.amount, minimum) < 0 for pl in lines
         ):
             reasons.append(
                 self.env._(
@@ -414,7 +416,8 @@ class InvoicePaymentPlan(models.Model):
 
     @api.model
     def _pending_request(self, partner):
-        """The customer's own request still waiting (draft or proposed): one at a time."""
+        """The customer's own request still waiting (draft or proposed): one at a
+        time."""
         return self.search(
             [
                 ("partner_id", "=", partner.commercial_partner_id.id),
@@ -461,13 +464,15 @@ class InvoicePaymentPlan(models.Model):
         else:
             plan.message_post(
                 body=self.env._(
-                    "Requested by the customer within the policy: approved automatically."
+                    "Requested by the customer within the policy: approved "
+                    "automatically."
                 )
             )
             plan.action_propose()
             plan._notify_responsible(
                 self.env._(
-                    "Payment plan %(name)s requested by the customer: proposed automatically",
+                    "Payment plan %(name)s requested by the customer: proposed "
+                    "automatically",
                     name=plan.name,
                 )
             )
@@ -594,7 +599,8 @@ class InvoicePaymentPlan(models.Model):
         partner = self.partner_id.commercial_partner_id
         partner.payment_plan_broken_count += 1
         body = self.env._(
-            "Payment plan %(name)s broken: an instalment is unpaid past the grace days.",
+            "Payment plan %(name)s broken: an instalment is unpaid past the "
+            "grace days.",
             name=self.name,
         )
         partner._message_log(body=body)

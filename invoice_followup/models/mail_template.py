@@ -49,7 +49,8 @@ class MailTemplate(models.Model):
         for record in self.env[model].browse(res_ids):
             values = dict(variables, object=record)
             try:
-                # what ir.qweb._render() does, minus the compilation after the first record
+                # what ir.qweb._render() does, minus the compilation after the first
+                # record
                 record_qweb = qweb._prepare_environment(values)
                 safe_eval.check_values(values)
                 if functions is None:
@@ -63,7 +64,8 @@ class MailTemplate(models.Model):
                 )
                 raise UserError(
                     self.env._(
-                        "Failed to render QWeb template: %(template_src)s\n\n%(template_traceback)s)",
+                        "Failed to render QWeb template: "
+                        "%(template_src)s\n\n%(template_traceback)s)",
                         template_src=template_src,
                         template_traceback=traceback.format_exc(),
                     )

@@ -27,7 +27,8 @@ class ResCompany(models.Model):
     followup_auto = fields.Boolean(
         "Automatic Follow-up",
         default=True,
-        help="The daily run sends the automatic steps. Off: everything waits in the worklist.",
+        help="The daily run sends the automatic steps. Off: everything waits in the "
+        "worklist.",
     )
     followup_responsible_id = fields.Many2one(
         "res.users",
@@ -40,7 +41,8 @@ class ResCompany(models.Model):
     followup_letter_fallback = fields.Boolean(
         "Letter When No Other Channel",
         default=True,
-        help="A customer who can be reached neither by email nor by SMS gets a letter to print.",
+        help="A customer who can be reached neither by email nor by SMS gets a "
+        "letter to print.",
     )
     followup_invoice_notes = fields.Boolean(
         "Note Reminders on Invoices",
@@ -52,12 +54,14 @@ class ResCompany(models.Model):
         "invoice.followup.weekday",
         string="Sending Days",
         default=lambda self: self._followup_default_weekdays(),
-        help="Reminders go out only on these days; work due on other days waits for the next one.",
+        help="Reminders go out only on these days; work due on other days waits for "
+        "the next one.",
     )
     followup_max_per_week = fields.Integer(
         "Maximum Reminders per Week",
         default=2,
-        help="At most this many follow-up steps per customer in seven days (0: no limit).",
+        help="At most this many follow-up steps per customer in seven days (0: no "
+        "limit).",
     )
 
     followup_max_promise_days = fields.Integer(

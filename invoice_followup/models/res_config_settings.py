@@ -64,21 +64,24 @@ class ResConfigSettings(models.TransientModel):
         "Customers per Batch",
         config_parameter="invoice_followup.batch_size",
         default=500,
-        help="The daily run handles this many customers at a time; in the scheduled action, each batch "
+        help="The daily run handles this many customers at a time; in the scheduled "
+        "action, each batch "
         "commits on its own.",
     )
     invoice_followup_lock_wait_seconds = fields.Integer(
         "Wait for Another Run (seconds)",
         config_parameter="invoice_followup.lock_wait_seconds",
         default=60,
-        help="How long a run waits for a customer that another run is following up at the same moment; "
+        help="How long a run waits for a customer that another run is following up "
+        "at the same moment; "
         "past it, the customer is left to a later run.",
     )
     invoice_followup_portal_answers_per_day = fields.Integer(
         "Portal Answers per Link and Day",
         config_parameter="invoice_followup.portal_answers_per_day",
         default=DEFAULT_ANSWERS_PER_DAY,
-        help="Answers a customer can send through one link (an invoice, a statement) in a day.",
+        help="Answers a customer can send through one link (an invoice, a statement) "
+        "in a day.",
     )
     invoice_followup_upload_max_mb = fields.Float(
         "Attachment Size Limit (MB)",

@@ -46,7 +46,8 @@ class ResPartner(models.Model):
         copy=False,
         groups="base.group_system",
         index="btree_not_null",
-        help="Signs the statement link of the follow-up mails for customers without a portal login.",
+        help="Signs the statement link of the follow-up mails for customers without "
+        "a portal login.",
     )
     followup_link_sent_date = fields.Date(
         "New Link Sent On",
@@ -141,7 +142,8 @@ class ResPartner(models.Model):
         partners._message_log_batch(
             {
                 partner.id: self.env._(
-                    "Follow-up link renewed by %(user)s: the links of earlier reminders no longer open the statement.",
+                    "Follow-up link renewed by %(user)s: the links of earlier "
+                    "reminders no longer open the statement.",
                     user=self.env.user.name,
                 )
                 for partner in partners
@@ -195,15 +197,13 @@ class ResPartner(models.Model):
         """Signed link to the customer's follow-up statement in the portal."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return "%s/my/followup?%s" % (
-            partner.get_base_url(),
-            url_encode(
-                {
-                    "pid": partner.id,
-                    "access_token": partner._followup_get_access_token(),
-                }
-            ),
+        query = url_encode(
+            {
+                "pid": partner.id,
+                "access_token": partner._followup_get_access_token(),
+            }
         )
+        return f"{partner.get_base_url()}/my/followup?{query}"
 
     def _followup_get_responsible(self, company):
         """Who follows this customer up in ``company``: its follow-up
@@ -225,10 +225,7 @@ class ResPartner(models.Model):
         """Short signed link for SMS: /f/<token> redirects to the statement."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return "%s/f/%s" % (
-            partner.get_base_url(),
-            partner._followup_get_access_token(),
-        )
+        return f"{partner.get_base_url()}/f/{partner._followup_get_access_token()}"
 
     def _followup_open_invoices(self, all_companies=False):
         """Open customer invoices of these customers, oldest due first, in the
@@ -425,7 +422,8 @@ class ResPartner(models.Model):
             if not formatted:
                 raise UserError(
                     self.env._(
-                        "The mobile number %(number)s is not valid. Please write it with the "
+                        "The mobile number %(number)s is not valid. Please "
+                        "write it with the "
                         "country code, for example +966 50 123 4567.",
                         number=mobile,
                     )

@@ -55,7 +55,8 @@ class TestFollowupSchedule(FollowupCommon):
             self.assertEqual(move.followup_date_due, invoice_date + timedelta(days=60))
 
     def test_reversed_invoice_leaves_follow_up(self):
-        """Scenario: an overdue invoice is fully reversed by a credit note: no more follow-up."""
+        """Scenario: an overdue invoice is fully reversed by a credit note: no more
+        follow-up."""
         with freeze_time(TODAY):
             move = self._invoice(days_late=10)
             wizard = (
@@ -67,7 +68,8 @@ class TestFollowupSchedule(FollowupCommon):
             refund = self.env["account.move"].search(
                 [("reversed_entry_id", "=", move.id)]
             )
-            refund.action_post()  # posting a full reversal reconciles it with the invoice
+            # posting a full reversal reconciles it with the invoice
+            refund.action_post()
             self.assertEqual(move.payment_state, "reversed")
             self.assertEqual(move.followup_state, "done")
 

@@ -52,7 +52,8 @@ def pdf_word_boxes(pdf):
         if page:
             width = float(page.group(1))
         word = re.search(
-            r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>',
+            r'<word xMin="([-\d.]+)" yMin="[-\d.]+" '
+            r'xMax="([-\d.]+)" yMax="[-\d.]+">(.*)</word>',
             line,
         )
         if word:
@@ -99,7 +100,8 @@ class TestCommunications(FollowupCommon, HttpCase):
             cls.ar_late = cls._invoice(cls.customer, amount=4200.0, days_late=40)
 
     def _log(self, partner, stage, moves):
-        # rendering fixtures, several per customer and day: not the customer's step of the day
+        # rendering fixtures, several per customer and day: not the customer's step of
+        # the day
         return make_step(self.env, partner, self.company, stage, moves)
 
     def _render(self, log, template=None):
@@ -121,7 +123,9 @@ class TestCommunications(FollowupCommon, HttpCase):
             self.stage_first: "past their due date",
             self.stage_second: "within the next seven days",
             self.stage_final: "This is our final notice",
-            self.stage_escalation: "collection department, who will contact you shortly",
+            self.stage_escalation: (
+                "collection department, who will contact you shortly"
+            ),
         }
         with freeze_time(TODAY):
             for stage, text in expected.items():
@@ -221,7 +225,8 @@ class TestCommunications(FollowupCommon, HttpCase):
         body = str(rendered["body_html"])
         self.assertIn("تذكير ثانٍ بالسداد", rendered["subject"])
         self.assertIn('dir="rtl"', body)
-        # the text starts on the right, amounts end on the left (computed, not start/end)
+        # the text starts on the right, amounts end on the left (computed, not
+        # start/end)
         self.assertIn('text-align: right;">الفاتورة</td>', body)
         self.assertIn('text-align: left;">المبلغ المستحق</td>', body)
         self.assertNotIn("text-align: start", body)
@@ -318,7 +323,8 @@ class TestCommunications(FollowupCommon, HttpCase):
         self.assertIn("within the next seven days", mail.body_html)
         self.assertIn(self.en_recent.name, mail.body_html)
         self.assertIn("2 invoice(s), $ 1,750.00 due", mail.body_html)
-        # replies go to the company's catchall, which routes them to the customer's chatter
+        # replies go to the company's catchall, which routes them to the customer's
+        # chatter
         self.assertIn(alias_domain.catchall_email, mail.reply_to)
         self.assertNotIn(self.customer_b.email, mail.reply_to)
         # the mail queue sends it like any notification (the test mode captures SMTP)

@@ -118,7 +118,8 @@ class TestFollowupCompanySwitch(FollowupPolicyCommon):
                     ("company_id", "=", self.company.id),
                 ]
             )
-            # what a run would send today: the first reminder, due 3 days after the due date
+            # what a run would send today: the first reminder, due 3 days after the due
+            # date
             self.assertEqual(row.next_stage_id, self.stage_first)
             self.assertEqual(row.next_date, move.followup_date_due + timedelta(days=3))
             row.action_send_now()
@@ -406,7 +407,8 @@ class TestFollowupTranslatedMails(FollowupPolicyCommon):
         self.assertEqual(mail.subject, f"{self.company.name} : rappel de paiement")
         self.assertIn("Bonjour Gulf Trading Co.,", mail.body_html)
         self.assertIn(
-            "Selon nos écritures, les factures ci-dessous ont dépassé leur date d'échéance.",
+            "Selon nos écritures, les factures ci-dessous ont dépassé leur date "
+            "d'échéance.",
             mail.body_html.replace("&#39;", "'"),
         )
         self.assertIn("Payer maintenant", mail.body_html)
@@ -418,7 +420,8 @@ class TestFollowupTranslatedMails(FollowupPolicyCommon):
         self.assertEqual(mail.subject, f"{self.company.name}: recordatorio de pago")
         self.assertIn("Estimado/a Gulf Trading Co.:", mail.body_html)
         self.assertIn(
-            "Según nuestros registros, las facturas siguientes ya han superado su fecha de vencimiento.",
+            "Según nuestros registros, las facturas siguientes ya han superado "
+            "su fecha de vencimiento.",
             mail.body_html,
         )
         self.assertIn("Pagar ahora", mail.body_html)

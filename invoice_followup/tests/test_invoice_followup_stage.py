@@ -65,7 +65,8 @@ class TestFollowupStage(FollowupCommon):
             self.assertEqual((move.followup_next_date - TODAY).days, 27)
 
     def test_stage_used_cannot_be_deleted(self):
-        """Scenario: a stage already sent to a customer is deleted: refused, archive it instead."""
+        """Scenario: a stage already sent to a customer is deleted: refused, archive it
+        instead."""
         with freeze_time(TODAY):
             self._invoice(days_late=5)
             self._run()

@@ -201,7 +201,8 @@ class TestPaymentPlan(PaymentPlanCommon):
                 .create(
                     {
                         "frequency": "custom",
-                        "custom_dates": f"{TODAY + timedelta(days=5)}, {TODAY + timedelta(days=40)}",
+                        "custom_dates": f"{TODAY + timedelta(days=5)}, "
+                        f"{TODAY + timedelta(days=40)}",
                     }
                 )
             )

@@ -72,7 +72,8 @@ class TestFollowupPortal(FollowupHttpCommon):
         )  # the report's body, not the portal page
         self.assertIn(self.move.name, pdf.text)
         self.assertNotIn(self.move_b.name, pdf.text)
-        # this customer's token with another customer's id: the refusal page, not B's statement
+        # this customer's token with another customer's id: the refusal page, not B's
+        # statement
         refused = self.url_open(
             f"/my/followup/statement.pdf?pid={self.customer_b.id}&access_token="
             f"{self.customer._followup_get_access_token()}",

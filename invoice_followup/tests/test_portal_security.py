@@ -11,7 +11,10 @@ from .common import FollowupHttpCommon, csrf_token_of
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 )
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>'
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" '
+    b'onload="alert(document.cookie)"><script>alert(1)</script></svg>'
+)
 
 
 @tagged("post_install", "-at_install")
@@ -174,7 +177,8 @@ class TestPortalSecurity(FollowupHttpCommon):
             self.assertEqual(response.status_code, 400, name)
             self.assertIn(message, response.text, name)
             self.assertFalse(self.move.followup_question_state, name)
-        # far above the limit: refused before the body is read, with the way back to the form
+        # far above the limit: refused before the body is read, with the way back to the
+        # form
         page = self.url_open(self._invoice_url(self.move, "question"))
         big = self.url_open(
             f"/my/followup/invoice/{self.move.id}/question?access_token={self.move.access_token}",
@@ -293,7 +297,10 @@ class TestPortalSecurity(FollowupHttpCommon):
             company_id=self.company.id,
             company_ids=self.company.ids,
         )
-        url = f"/my/payment_plans/request?pid={self.customer.id}&access_token={self.statement_token}"
+        url = (
+            f"/my/payment_plans/request?pid={self.customer.id}"
+            f"&access_token={self.statement_token}"
+        )
         page = self.url_open(url)
         self.assertIn('class="o_plan_request"', page.text)
         data = {

@@ -102,11 +102,13 @@ class TestRtlWrap(BaseCase):
         """Scenario: an Arabic sentence with punctuation is split into one inline
         block per word and per trailing punctuation; Latin text is left alone."""
         result = wrap_rtl_words(
-            "<html><body><p>نرجو السداد، شكرًا. <b>INV/1</b> Thank you all</p></body></html>"
+            "<html><body><p>نرجو السداد، شكرًا. <b>INV/1</b> Thank you "
+            "all</p></body></html>"
         )
         self.assertEqual(result.count('class="o_fu_word"'), 5)
         self.assertIn(
-            '>السداد</span><span class="o_fu_word" style="display: inline-block; white-space: nowrap;">،</span>',
+            '>السداد</span><span class="o_fu_word" style="display: '
+            'inline-block; white-space: nowrap;">،</span>',
             result,
         )
         self.assertIn("Thank you all", result)
@@ -120,7 +122,10 @@ class TestRtlWrap(BaseCase):
         wrapped too; bytes in, bytes out; wrapping twice changes nothing more."""
         single = "<html><body><p>شكرًا</p></body></html>"
         self.assertNotIn(WORD_CLASS, wrap_rtl_words(single))
-        script = "<html><head><style>/* نرجو السداد */</style></head><body><script>var a = 'نرجو السداد';</script></body></html>"
+        script = (
+            "<html><head><style>/* نرجو السداد */</style></head><body><script>var a "
+            "= 'نرجو السداد';</script></body></html>"
+        )
         self.assertNotIn(WORD_CLASS, wrap_rtl_words(script))
         tail = wrap_rtl_words(
             "<html><body><p><b>INV/1</b> نرجو السداد</p></body></html>"

@@ -24,7 +24,8 @@ def parse_amount(env, text):
     if not math.isfinite(amount) or amount <= 0 or amount > MAX_AMOUNT:
         raise UserError(
             env._(
-                "Please enter an amount greater than zero, in figures (for example 1500.50)."
+                "Please enter an amount greater than zero, in figures (for "
+                "example 1500.50)."
             )
         )
     return amount

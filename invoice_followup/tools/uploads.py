@@ -43,7 +43,8 @@ ACCEPT = ",".join("." + ext for ext in ALLOWED_TYPES)
 
 
 def max_upload_bytes(env):
-    """The size limit of one attachment (system parameter invoice_followup.upload_max_mb)."""
+    """The size limit of one attachment (system parameter
+    invoice_followup.upload_max_mb)."""
     try:
         megabytes = float(
             env["ir.config_parameter"]
@@ -81,7 +82,8 @@ def read_upload(env, upload):
     if extension not in ALLOWED_TYPES:
         raise UserError(
             env._(
-                "This kind of file cannot be attached. Please send a PDF, an image (PNG, JPEG, GIF, WebP), "
+                "This kind of file cannot be attached. Please send a PDF, an "
+                "image (PNG, JPEG, GIF, WebP), "
                 "an office document (Word, Excel, OpenDocument) or a text file."
             )
         )
@@ -96,7 +98,8 @@ def read_upload(env, upload):
     ):
         raise UserError(
             env._(
-                "The content of %(name)s does not match its type: please attach the original file.",
+                "The content of %(name)s does not match its type: please attach "
+                "the original file.",
                 name=name,
             )
         )

@@ -61,15 +61,18 @@ def migrate(env, version):
         UPDATE invoice_followup_log log SET is_day_step = TRUE
          WHERE log.state IS DISTINCT FROM 'failed'
            AND log.id = (SELECT max(other.id) FROM invoice_followup_log other
-                          WHERE other.partner_id = log.partner_id AND other.company_id = log.company_id
-                            AND other.date = log.date AND other.state IS DISTINCT FROM 'failed')
+                          WHERE other.partner_id = log.partner_id AND other.company_id =
+                              log.company_id
+                            AND other.date = log.date AND other.state IS DISTINCT FROM
+                                'failed')
     """,
     )
     openupgrade.logged_query(
         env.cr,
         """
         UPDATE account_move SET followup_promise_broken_count = 1
-         WHERE followup_promise_broken AND COALESCE(followup_promise_broken_count, 0) = 0
+         WHERE followup_promise_broken AND COALESCE(followup_promise_broken_count, 0) =
+             0
     """,
     )
     # A promise still pending: its date may not move past the one given (the day it
@@ -78,9 +81,11 @@ def migrate(env, version):
     openupgrade.logged_query(
         env.cr,
         """
-        UPDATE account_move move SET followup_promise_made_date = move.followup_promise_date - company.followup_max_promise_days
+        UPDATE account_move move SET followup_promise_made_date =
+            move.followup_promise_date - company.followup_max_promise_days
           FROM res_company company
-         WHERE company.id = move.company_id AND move.followup_promise_date >= CURRENT_DATE
+         WHERE company.id = move.company_id AND move.followup_promise_date >=
+             CURRENT_DATE
            AND move.followup_promise_made_date IS NULL
     """,
     )
