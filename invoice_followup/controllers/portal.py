@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The customer's portal pages reached from a signed link or a login: the
+statement, the invoice answers, preferences and the short SMS link. Over 400
+lines because each route is thin but the pages are many; access is checked in
+controllers/access.py, the values come from invoice.followup.document."""
+
 from werkzeug.exceptions import Forbidden
 from werkzeug.urls import url_encode
 

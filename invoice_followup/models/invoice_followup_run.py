@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The follow-up run, in one file (issue 11): due work, pauses, blocked
+customers, planning, claiming, executing in batches, marking invoices done.
+Over 400 lines because each of these steps is part of the one run a reader
+should find here; the long docstrings say why each guard exists."""
+
 import logging
 from collections import defaultdict
 from datetime import timedelta

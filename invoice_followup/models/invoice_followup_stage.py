@@ -1,4 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Follow-up stages: the stage record, the rules the run reads from it
+(StageRule), and the default stages created per company and translated (their
+one home). Slightly over 400 lines because the defaults' definitions are data
+written in Python so they can be created in the company's language."""
+
 from collections import namedtuple
 from datetime import timedelta
 

@@ -1,4 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Payment plans: the plan record, its instalments' schedule and policy, the
+customer's requests from the portal (_request_preview, _pending_request,
+_create_request), acceptance, payments applied to instalments and the daily
+check that breaks a missed plan. Over 400 lines because a plan's whole life
+lives with the plan; its lines are models/invoice_payment_plan_line.py."""
+
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta

@@ -1,4 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The customer's side of the follow-up: its fields (preferences, responsible,
+follow-up contact, counters), its statement link and tokens, the figures of its
+Follow-up tab and the accountant's actions from the customer form and the
+worklist. Over 400 lines because these are the customer's own concerns; the run
+is models/invoice_followup_run.py, plan requests models/invoice_payment_plan.py."""
+
 import secrets
 
 from werkzeug.urls import url_encode
