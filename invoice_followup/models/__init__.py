@@ -9,6 +9,7 @@ from . import invoice_payment_plan
 from . import invoice_payment_plan_line
 from . import account_move
 from . import invoice_followup_run
+from . import invoice_followup_behaviour
 from . import ir_actions_report
 from . import ir_http
 from . import ir_module_module

@@ -74,6 +74,8 @@ class InvoiceFollowupRun(models.AbstractModel):
                 self.env.flush_all()
                 still_due = self._due_work()
                 done = len(set(batch) - set(still_due))
+                if not still_due:  # the day's last batch
+                    self.env["invoice.followup.behaviour"].sudo()._refresh()
                 self.env["ir.cron"]._notify_progress(
                     done=done, remaining=len(still_due)
                 )
@@ -81,6 +83,8 @@ class InvoiceFollowupRun(models.AbstractModel):
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()
             self.env.invalidate_all()
+        # what the day taught about each customer's payments
+        self.env["invoice.followup.behaviour"].sudo()._refresh()
         self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
         return len(partners)
 

@@ -39,6 +39,14 @@ class InvoiceFollowupWorklist(models.Model):
         readonly=True,
     )
     last_date = fields.Date("Last Follow-up", readonly=True)
+    avg_days_late = fields.Float(
+        "Usually Days Late",
+        readonly=True,
+        digits=(16, 1),
+        help="How late the customer pays on average (its payment behaviour).",
+    )
+    usually_late = fields.Boolean(readonly=True)
+    getting_worse = fields.Boolean(readonly=True)
 
     @api.depends("oldest_due_date")
     @api.depends_context("tz")
@@ -75,7 +83,10 @@ class InvoiceFollowupWorklist(models.Model):
                     agg.next_date,
                     agg.next_stage_id,
                     agg.state,
-                    agg.last_date
+                    agg.last_date,
+                    COALESCE(b.avg_days_late, 0) AS avg_days_late,
+                    COALESCE(b.usually_late, FALSE) AS usually_late,
+                    COALESCE(b.getting_worse, FALSE) AS getting_worse
                 FROM (
                     SELECT
                         MIN(m.id) AS id,
@@ -121,6 +132,9 @@ class InvoiceFollowupWorklist(models.Model):
                 ) agg
                 JOIN res_partner p ON p.id = agg.partner_id
                 JOIN res_company c ON c.id = agg.company_id
+                LEFT JOIN invoice_followup_behaviour b
+                       ON b.partner_id = agg.partner_id
+                      AND b.company_id = agg.company_id
                 -- the default of the field as ir.default gives it to the ORM (as
                 -- superuser)
                 LEFT JOIN LATERAL (

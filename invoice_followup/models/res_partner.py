@@ -106,6 +106,41 @@ class ResPartner(models.Model):
         string="Next Stage",
         compute="_compute_followup_figures",
     )
+    followup_behaviour_id = fields.Many2one(
+        "invoice.followup.behaviour",
+        string="Payment Behaviour",
+        compute="_compute_followup_behaviour",
+        search="_search_followup_behaviour",
+    )
+    followup_avg_days_late = fields.Float(related="followup_behaviour_id.avg_days_late")
+    followup_days_late_spread = fields.Float(
+        related="followup_behaviour_id.days_late_spread"
+    )
+    followup_share_on_time = fields.Float(related="followup_behaviour_id.share_on_time")
+    followup_share_partial = fields.Float(related="followup_behaviour_id.share_partial")
+    followup_avg_days_to_pay = fields.Float(
+        related="followup_behaviour_id.avg_days_to_pay"
+    )
+    followup_trend_days = fields.Float(related="followup_behaviour_id.trend_days")
+    followup_paid_count = fields.Integer(related="followup_behaviour_id.paid_count")
+    followup_usual_open_amount = fields.Monetary(
+        related="followup_behaviour_id.usual_open_amount",
+        currency_field="followup_currency_id",
+    )
+    followup_promises_kept = fields.Integer(
+        related="followup_behaviour_id.promises_kept"
+    )
+    followup_promises_broken = fields.Integer(
+        related="followup_behaviour_id.promises_broken"
+    )
+    followup_plans_broken = fields.Integer(related="followup_behaviour_id.plans_broken")
+    followup_dispute_count = fields.Integer(
+        related="followup_behaviour_id.dispute_count"
+    )
+    followup_usually_late = fields.Boolean(related="followup_behaviour_id.usually_late")
+    followup_getting_worse = fields.Boolean(
+        related="followup_behaviour_id.getting_worse"
+    )
 
     def _followup_get_access_token(self):
         """The token of the customer's statement link, created on first use."""
@@ -402,6 +437,46 @@ class ResPartner(models.Model):
             "invoice.followup.call.wizard",
             {"default_partner_ids": self.commercial_partner_id.ids},
         )
+
+    @api.depends_context("company")
+    def _compute_followup_behaviour(self):
+        rows = (
+            self.env["invoice.followup.behaviour"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+            .grouped("partner_id")
+        )
+        for partner in self:
+            partner.followup_behaviour_id = rows.get(partner.commercial_partner_id)
+
+    def _search_followup_behaviour(self, operator, value):
+        rows = (
+            self.env["invoice.followup.behaviour"]
+            .sudo()
+            .search([("company_id", "=", self.env.company.id)])
+        )
+        matching = rows.filtered_domain([("id", operator, value)])
+        return [("id", "in", matching.partner_id.ids)]
+
+    def action_followup_refresh_behaviour(self):
+        """Compute these customers' payment behaviour now (the daily run does it
+        for everyone)."""
+        self.env["invoice.followup.behaviour"].sudo()._refresh(self)
+        return True
+
+    def action_followup_paid_invoices(self):
+        """The invoices the payment behaviour is based on."""
+        self.ensure_one()
+        self.action_followup_refresh_behaviour()
+        behaviour = self.with_company(self.env.company).followup_behaviour_id
+        if not behaviour:
+            return self.env["invoice.followup.behaviour"].browse()
+        return behaviour.action_open_paid_invoices()
 
     def action_followup_open_history(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -17,3 +17,4 @@ from . import test_settings
 from . import test_tools
 from . import test_followup_policies
 from . import test_followup_letters_answers
+from . import test_followup_behaviour
