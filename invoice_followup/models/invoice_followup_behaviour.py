@@ -8,12 +8,26 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .account_move import FOLLOWUP_MOVE_TYPES
+from .invoice_followup_risk_level import RISK_LEVELS
 
 # "usually late": at least this many paid invoices, paid this many days late on average
 USUALLY_LATE_MIN_PAID = 3
 USUALLY_LATE_DAYS = 7
 # "getting worse": the last 90 days this many days later than the 12 months before
 GETTING_WORSE_DAYS = 7
+# The risk score, 0 to 100: the points of each figure (its weight, and the value
+# that gives all of them). Said once: the SQL score and the reasons read it.
+SCORE_POINTS = (
+    # (figure, points, value giving all the points)
+    ("late", 40, 60),  # average days late
+    ("after_due", 15, 1),  # share of the amount paid after the due date
+    ("promises", 15, 3),  # broken promises
+    ("plans", 10, 2),  # broken payment plans
+    ("owes", 10, 2),  # open amount above the usual one (ratio - 1)
+    ("worse", 10, 30),  # days later than before
+)
+# score below the first bound: low; below the second: medium; else high
+BAND_BOUNDS = (34, 67)
 
 
 class InvoiceFollowupBehaviour(models.Model):
@@ -111,6 +125,71 @@ class InvoiceFollowupBehaviour(models.Model):
         "average than the 12 months before.",
     )
     refresh_date = fields.Date("Computed On", readonly=True)
+    risk_score = fields.Integer(
+        readonly=True,
+        help="0 (pays on time) to 100: days late (40 points at 60 days), the amount "
+        "paid after the due date (15), broken promises (15 at 3), broken plans (10 "
+        "at 2), owing more than usual (10 at 3 times), paying later than before "
+        "(10 at 30 days).",
+    )
+    risk_band = fields.Selection(
+        RISK_LEVELS,
+        readonly=True,
+        help="From the score (low below 34, high from 67); the company's band for "
+        "customers without payment history.",
+    )
+    risk_reasons = fields.Char(compute="_compute_risk_reasons")
+
+    @api.depends_context("lang")
+    def _compute_risk_reasons(self):
+        for row in self:
+            row.risk_reasons = "; ".join(row._risk_reasons())
+
+    def _score_parts(self):
+        """{figure: points} of this customer's score (see SCORE_POINTS)."""
+        self.ensure_one()
+        values = {
+            "late": self.avg_days_late,
+            "after_due": 1 - self.share_on_time,
+            "promises": self.promises_broken,
+            "plans": self.plans_broken,
+            "owes": self.open_ratio - 1,
+            "worse": self.trend_days,
+        }
+        return {
+            name: points * min(max(values[name], 0) / full, 1)
+            for name, points, full in SCORE_POINTS
+        }
+
+    def _risk_reasons(self):
+        """The two or three figures that weigh most in the score, in words."""
+        self.ensure_one()
+        if not self.paid_count:
+            return [self.env._("No payment history yet: the company's default band")]
+        words = {
+            "late": lambda: self.env._(
+                "pays %(days)s days late on average", days=round(self.avg_days_late)
+            ),
+            "after_due": lambda: self.env._(
+                "%(share)s%% of the amount paid after the due date",
+                share=round((1 - self.share_on_time) * 100),
+            ),
+            "promises": lambda: self.env._(
+                "%(count)s broken promise(s)", count=self.promises_broken
+            ),
+            "plans": lambda: self.env._(
+                "%(count)s broken payment plan(s)", count=self.plans_broken
+            ),
+            "owes": lambda: self.env._(
+                "owes %(ratio)sx the usual amount", ratio=round(self.open_ratio, 1)
+            ),
+            "worse": lambda: self.env._(
+                "pays %(days)s days later than before", days=round(self.trend_days)
+            ),
+        }
+        parts = sorted(self._score_parts().items(), key=lambda item: -item[1])
+        reasons = [words[name]() for name, points in parts if points >= 1][:3]
+        return reasons or [self.env._("pays on time")]
 
     _sql_constraints = [
         (
@@ -239,6 +318,16 @@ class InvoiceFollowupBehaviour(models.Model):
                   LEFT JOIN ledger lg USING (partner_id, company_id)
                   LEFT JOIN parts pa USING (partner_id, company_id)
                   LEFT JOIN plans pl USING (partner_id, company_id)
+            ), ratios AS (
+                SELECT f.*,
+                       CASE WHEN f.usual_open_amount > 0
+                            THEN f.open_amount / f.usual_open_amount ELSE 0 END
+                           AS open_ratio,
+                       co.followup_default_risk AS default_risk
+                  FROM figures f
+                  JOIN res_company co ON co.id = f.company_id
+            ), scored AS (
+                SELECT r.*, %(score)s AS score FROM ratios r
             )
             INSERT INTO invoice_followup_behaviour (
                 partner_id, company_id, paid_count, avg_days_late, days_late_spread,
@@ -246,20 +335,24 @@ class InvoiceFollowupBehaviour(models.Model):
                 earlier_days_late, trend_days, open_amount, usual_open_amount,
                 open_ratio, promises_made, promises_kept, promises_broken,
                 plans_kept, plans_broken, question_count, dispute_count,
-                usually_late, getting_worse, refresh_date,
+                usually_late, getting_worse, risk_score, risk_band, refresh_date,
                 create_uid, create_date, write_uid, write_date)
             SELECT partner_id, company_id, paid_count, avg_days_late, days_late_spread,
                    share_on_time, share_partial, avg_days_to_pay, recent_days_late,
                    earlier_days_late, trend_days, open_amount, usual_open_amount,
-                   CASE WHEN usual_open_amount > 0 THEN open_amount / usual_open_amount
-                        ELSE 0 END,
+                   open_ratio,
                    promises_made, promises_kept, promises_broken,
                    plans_kept, plans_broken, question_count, dispute_count,
                    paid_count >= %(min_paid)s AND avg_days_late > %(late_days)s,
                    trend_days > %(worse_days)s,
+                   CASE WHEN paid_count > 0 THEN round(score) ELSE 0 END,
+                   CASE WHEN paid_count = 0 THEN default_risk
+                        WHEN score < %(low)s THEN 'low'
+                        WHEN score < %(medium)s THEN 'medium'
+                        ELSE 'high' END,
                    %(today)s, %(uid)s, now() at time zone 'UTC',
                    %(uid)s, now() at time zone 'UTC'
-              FROM figures
+              FROM scored
             ON CONFLICT (partner_id, company_id) DO UPDATE SET
                 paid_count = EXCLUDED.paid_count,
                 avg_days_late = EXCLUDED.avg_days_late,
@@ -282,6 +375,8 @@ class InvoiceFollowupBehaviour(models.Model):
                 dispute_count = EXCLUDED.dispute_count,
                 usually_late = EXCLUDED.usually_late,
                 getting_worse = EXCLUDED.getting_worse,
+                risk_score = EXCLUDED.risk_score,
+                risk_band = EXCLUDED.risk_band,
                 refresh_date = EXCLUDED.refresh_date,
                 write_uid = EXCLUDED.write_uid,
                 write_date = EXCLUDED.write_date
@@ -294,11 +389,36 @@ class InvoiceFollowupBehaviour(models.Model):
                 min_paid=USUALLY_LATE_MIN_PAID,
                 late_days=USUALLY_LATE_DAYS,
                 worse_days=GETTING_WORSE_DAYS,
+                score=self._score_sql(),
+                low=BAND_BOUNDS[0],
+                medium=BAND_BOUNDS[1],
                 today=today,
                 uid=self.env.uid,
             )
         )
         self.invalidate_model()
+
+    @api.model
+    def _score_sql(self):
+        """SCORE_POINTS as a SQL expression over the columns of ``ratios``."""
+        columns = {
+            "late": SQL("r.avg_days_late"),
+            "after_due": SQL("(1 - r.share_on_time)"),
+            "promises": SQL("r.promises_broken"),
+            "plans": SQL("r.plans_broken"),
+            "owes": SQL("(r.open_ratio - 1)"),
+            "worse": SQL("r.trend_days"),
+        }
+        terms = [
+            SQL(
+                "%s * LEAST(GREATEST(%s, 0)::float / %s, 1)",
+                points,
+                columns[name],
+                full,
+            )
+            for name, points, full in SCORE_POINTS
+        ]
+        return SQL(" + ").join(terms)
 
     def action_open_paid_invoices(self):
         """The invoices these figures are based on."""

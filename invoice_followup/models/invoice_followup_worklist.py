@@ -46,6 +46,7 @@ class InvoiceFollowupWorklist(models.Model):
         help="How late the customer pays on average (its payment behaviour).",
     )
     usually_late = fields.Boolean(readonly=True)
+    risk_score = fields.Integer(readonly=True)
     getting_worse = fields.Boolean(readonly=True)
 
     @api.depends("oldest_due_date")
@@ -86,6 +87,7 @@ class InvoiceFollowupWorklist(models.Model):
                     agg.last_date,
                     COALESCE(b.avg_days_late, 0) AS avg_days_late,
                     COALESCE(b.usually_late, FALSE) AS usually_late,
+                    COALESCE(b.risk_score, 0) AS risk_score,
                     COALESCE(b.getting_worse, FALSE) AS getting_worse
                 FROM (
                     SELECT

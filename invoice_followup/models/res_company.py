@@ -77,6 +77,12 @@ class ResCompany(models.Model):
         currency_field="currency_id",
         help="In company currency; smaller instalments need an accountant's approval.",
     )
+    followup_default_risk = fields.Selection(
+        RISK_LEVELS,
+        string="Risk Band Without History",
+        default="medium",
+        help="The risk band of customers who have not paid an invoice yet.",
+    )
     payment_plan_max_risk = fields.Selection(
         RISK_LEVELS,
         string="Highest Risk Approved Automatically",

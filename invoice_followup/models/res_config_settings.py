@@ -42,6 +42,9 @@ class ResConfigSettings(models.TransientModel):
     payment_plan_min_instalment = fields.Monetary(
         related="company_id.payment_plan_min_instalment", readonly=False
     )
+    followup_default_risk = fields.Selection(
+        related="company_id.followup_default_risk", readonly=False
+    )
     payment_plan_max_risk = fields.Selection(
         related="company_id.payment_plan_max_risk", readonly=False
     )

@@ -141,6 +141,9 @@ class ResPartner(models.Model):
     followup_getting_worse = fields.Boolean(
         related="followup_behaviour_id.getting_worse"
     )
+    followup_risk_score = fields.Integer(related="followup_behaviour_id.risk_score")
+    followup_risk_band = fields.Selection(related="followup_behaviour_id.risk_band")
+    followup_risk_reasons = fields.Char(related="followup_behaviour_id.risk_reasons")
 
     def _followup_get_access_token(self):
         """The token of the customer's statement link, created on first use."""

@@ -79,6 +79,25 @@ class TestFollowupBehaviour(FollowupCommon):
         )
         self.assertTrue(row.usually_late)
         self.assertTrue(row.getting_worse)
+        # the risk score by hand: days late 40 * 11.67 / 60, paid after the due date
+        # 15 * 0.5, owes 2,000 against a usual 913.24 (ratio 2.19): 10 * 1.19 / 2,
+        # 22 days later than before: 10 * 22 / 30; no broken promise or plan
+        usual = 8000 / 365 * 250000 / 6000
+        score = (
+            40 * (70000 / 6000) / 60
+            + 15 * 0.5
+            + 10 * (2000 / usual - 1) / 2
+            + 10 * 22 / 30
+        )
+        self.assertEqual(row.risk_score, round(score))
+        self.assertEqual(row.risk_band, "low")
+        self.assertEqual(
+            row.risk_reasons,
+            "pays 12 days late on average; "
+            "50% of the amount paid after the due date; "
+            "pays 22 days later than before",
+        )
+        self.assertEqual(self.customer.followup_risk_band, "low")
         # shown on the customer's Follow-up tab
         self.assertEqual(self.customer.followup_behaviour_id, row)
         self.assertAlmostEqual(
@@ -103,6 +122,9 @@ class TestFollowupBehaviour(FollowupCommon):
         newcomer = self._behaviour(self.customer_b)
         self.assertEqual((newcomer.paid_count, newcomer.avg_days_late), (0, 0.0))
         self.assertFalse(newcomer.usually_late)
+        # no history: the company's default band, said as such
+        self.assertEqual(newcomer.risk_band, self.company.followup_default_risk)
+        self.assertIn("No payment history yet", newcomer.risk_reasons)
         Worklist = self.env["invoice.followup.worklist"]
         partners = self.customer | self.customer_b
         rows = Worklist.search([("partner_id", "in", partners.ids)])
@@ -130,3 +152,16 @@ class TestFollowupBehaviour(FollowupCommon):
         self.assertAlmostEqual(row.share_on_time, 5000 / 8000, places=4)
         self.assertGreater(row.share_on_time, before)
         self.assertEqual(row.open_amount, 0.0)
+
+    @freeze_time(TODAY)
+    def test_broken_promises_raise_the_score_and_are_named(self):
+        """Scenario: the customer broke 3 promises (the counter the run keeps on
+        its invoices): 15 points more, and the reasons name them first."""
+        self.customer.action_followup_refresh_behaviour()
+        before = self._behaviour(self.customer).risk_score
+        self.late.followup_promise_broken_count = 3
+        self.customer.action_followup_refresh_behaviour()
+        row = self._behaviour(self.customer)
+        self.assertEqual(row.promises_broken, 3)
+        self.assertIn(row.risk_score, (before + 15, before + 14, before + 16))
+        self.assertTrue(row.risk_reasons.startswith("3 broken promise(s)"))
