@@ -419,22 +419,3 @@ class InvoiceFollowupBehaviour(models.Model):
             for name, points, full in SCORE_POINTS
         ]
         return SQL(" + ").join(terms)
-
-    def action_open_paid_invoices(self):
-        """The invoices these figures are based on."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action.update(
-            {
-                "domain": [
-                    ("commercial_partner_id", "=", self.partner_id.id),
-                    ("company_id", "=", self.company_id.id),
-                    ("move_type", "in", FOLLOWUP_MOVE_TYPES),
-                    ("state", "=", "posted"),
-                ],
-                "context": {"create": False},
-            }
-        )
-        return action

@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
+from .account_move import FOLLOWUP_MOVE_TYPES
 from .invoice_followup_risk_level import RISK_LEVELS
 
 
@@ -475,11 +476,21 @@ class ResPartner(models.Model):
     def action_followup_paid_invoices(self):
         """The invoices the payment behaviour is based on."""
         self.ensure_one()
-        self.action_followup_refresh_behaviour()
-        behaviour = self.with_company(self.env.company).followup_behaviour_id
-        if not behaviour:
-            return self.env["invoice.followup.behaviour"].browse()
-        return behaviour.action_open_paid_invoices()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            {
+                "domain": [
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", self.env.company.id),
+                    ("move_type", "in", FOLLOWUP_MOVE_TYPES),
+                    ("state", "=", "posted"),
+                ],
+                "context": {"create": False},
+            }
+        )
+        return action
 
     def action_followup_open_history(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

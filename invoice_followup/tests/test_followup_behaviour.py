@@ -165,3 +165,16 @@ class TestFollowupBehaviour(FollowupCommon):
         self.assertEqual(row.promises_broken, 3)
         self.assertIn(row.risk_score, (before + 15, before + 14, before + 16))
         self.assertTrue(row.risk_reasons.startswith("3 broken promise(s)"))
+
+    @freeze_time(TODAY)
+    def test_customer_without_invoices(self):
+        """Scenario: the accountant opens a customer that was never invoiced and
+        clicks Refresh, then "Invoices it is based on": no behaviour row, no
+        error, an empty list of its invoices (not another customer's)."""
+        partner = self.env["res.partner"].create({"name": "Never Invoiced"})
+        partner.action_followup_refresh_behaviour()
+        self.assertFalse(self._behaviour(partner))
+        self.assertFalse(partner.followup_behaviour_id)
+        action = partner.action_followup_paid_invoices()
+        self.assertEqual(action["type"], "ir.actions.act_window")
+        self.assertFalse(self.env["account.move"].search(action["domain"]))
