@@ -236,6 +236,14 @@ def run_worker(phase, db, addons_path, options, log_name):
 # ============================================================================ OCA addon
 
 
+def pip_download(spec, wheels):
+    """``pip download --no-deps`` of ``spec`` into ``wheels``; its exit code."""
+    return subprocess.call(
+        [sys.executable, "-m", "pip", "download", "--no-deps"]
+        + ["--disable-pip-version-check", "-q", "-d", wheels, spec]
+    )
+
+
 def ensure_oca_addon(spec, refresh=False):
     """account_credit_control unpacked into .cache/bench-addons/odoo/addons; returns
     (addons folder, wheel version). The wheel is fetched by pip, never committed."""
@@ -249,20 +257,7 @@ def ensure_oca_addon(spec, refresh=False):
     if not found or not os.path.isdir(os.path.join(addons, "account_credit_control")):
         os.makedirs(wheels, exist_ok=True)
         say(f"downloading {spec} (pip download --no-deps)")
-        rc = subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "-q",
-                "-d",
-                wheels,
-                spec,
-            ]
-        )
+        rc = pip_download(spec, wheels)
         found = sorted(
             glob.glob(os.path.join(wheels, "odoo_addon_account_credit_control-*.whl"))
         )
@@ -290,20 +285,7 @@ def ensure_oca_addon(spec, refresh=False):
         ]
         for dep in oca_deps:
             say(f"fetching dependency {dep}")
-            rc = subprocess.call(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--disable-pip-version-check",
-                    "-q",
-                    "-d",
-                    wheels,
-                    dep,
-                ]
-            )
+            rc = pip_download(dep, wheels)
             if rc != 0:
                 sys.exit(f"[bench] could not download {dep}")
         for dep_wheel in glob.glob(os.path.join(wheels, "*.whl")):
