@@ -299,6 +299,19 @@ def _columns(cur, table):
     return {row[0] for row in cur.fetchall()}
 
 
+# Columns a later version moved on purpose, with the SQL (over the row ``t``) that
+# gives their old value back after the upgrade: the migration's mapping is
+# checked like any kept column.
+MIGRATED = {
+    # 18.0.1.3.0: the hand-set risk became an override ("low" was the default)
+    ("res_partner", "payment_risk_level"): "COALESCE(t.payment_risk_override, 'low')",
+    # 18.0.1.3.0: the request reason moved to the answers; the old value is kept
+    ("account_move", "followup_question_reason"): (
+        't."openupgrade_legacy_18_0_followup_question_reason"'
+    ),
+}
+
+
 def snapshot(db):
     """{section: {id: {column: value}}} for SECTIONS, plus "missing": the columns and
     tables of SECTIONS the database does not have (an upgrade that dropped them lost
@@ -311,11 +324,18 @@ def snapshot(db):
                 result["missing"].append(f"table {table}")
                 result[section] = {}
                 continue
+            moved = {
+                c: MIGRATED[table, c]
+                for c in columns
+                if c not in present and (table, c) in MIGRATED
+            }
             result["missing"] += [
-                f"column {table}.{c}" for c in columns if c not in present
+                f"column {table}.{c}"
+                for c in columns
+                if c not in present and c not in moved
             ]
-            names = [c for c in columns if c in present]
-            selects = [f't."{c}"' for c in names]
+            names = [c for c in columns if c in present or c in moved]
+            selects = [moved.get(c, f't."{c}"') for c in names]
             for name, (rel, this, other) in many2many.items():
                 if not _columns(cur, rel):
                     result["missing"].append(f"table {rel}")

@@ -286,7 +286,14 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
             if request.httprequest.method == "POST":
                 with request.env.cr.savepoint():
                     partner._followup_count_answer()
-                    plan = Plan._create_request(partner, count, currency)
+                    plan = Plan._create_request(
+                        partner,
+                        count,
+                        currency,
+                        reason=request.env[
+                            "invoice.followup.reason"
+                        ]._followup_from_post(post.get("reason")),
+                    )
                     plan._portal_ensure_token()
                 return self._plan_redirect(
                     plan,
@@ -306,6 +313,9 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                 "query": query,
                 "access_token": access_token,
                 "page_name": "payment_plan_request",
+                "reasons": request.env[
+                    "invoice.followup.reason"
+                ]._followup_portal_reasons(),
             }
         )
         return request.render("invoice_followup.portal_payment_plan_request", values)

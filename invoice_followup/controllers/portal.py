@@ -266,9 +266,9 @@ class FollowupPortal(CustomerPortal):
                 ),
                 "message": done_message(done),
                 "error": error,
-                "reasons": move._fields[
-                    "followup_question_reason"
-                ]._description_selection(request.env),
+                "reasons": request.env[
+                    "invoice.followup.reason"
+                ]._followup_portal_reasons(),
                 "default_name": request.env.user.name
                 if not request.env.user._is_public()
                 else "",
@@ -366,11 +366,15 @@ class FollowupPortal(CustomerPortal):
         if action == "confirm":
             move._followup_confirm_receipt(name)
             return "confirm"
+        reason = request.env["invoice.followup.reason"]._followup_from_post(
+            post.get("reason")
+        )
         if action == "promise":
             move._followup_promise(
                 parse_date(request.env, post.get("date")),
                 parse_amount(request.env, post.get("amount")),
                 name,
+                reason,
             )
             return "promise"
         attachments = read_upload(
@@ -378,7 +382,7 @@ class FollowupPortal(CustomerPortal):
         )
         new = move._followup_ask(
             "paid" if action == "paid" else post.get("request_type") or "question",
-            "already_paid" if action == "paid" else post.get("reason"),
+            reason,
             (post.get("note") or "").strip()[:5000],
             name,
             attachments,

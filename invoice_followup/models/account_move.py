@@ -26,14 +26,6 @@ PAUSE_REASONS = [
 ]
 
 
-QUESTION_REASONS = [
-    ("not_received", "I did not receive the goods or service"),
-    ("wrong_amount", "The amount is wrong"),
-    ("wrong_details", "Wrong details (address, tax number, reference)"),
-    ("quality", "Problem with the quality"),
-    ("already_paid", "I already paid"),
-    ("other", "Other"),
-]
 
 
 # pauses that only an accountant (or a payment plan) lifts: customers' answers never do
@@ -102,8 +94,22 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
-    followup_question_reason = fields.Selection(
-        QUESTION_REASONS, string="Request Reason", copy=False, readonly=True
+    followup_answer_ids = fields.Many2many(
+        "invoice.followup.answer",
+        "invoice_followup_answer_move_rel",
+        "move_id",
+        "answer_id",
+        string="Customer Answers",
+        copy=False,
+        readonly=True,
+    )
+    followup_reason_id = fields.Many2one(
+        "invoice.followup.reason",
+        "Late-payment Reason",
+        compute="_compute_followup_reason",
+        store=True,
+        index="btree_not_null",
+        help="The reason of the customer's latest answer about this invoice.",
     )
     followup_question_note = fields.Text("Request Details", copy=False, readonly=True)
     followup_question_state = fields.Selection(
@@ -148,6 +154,14 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends("followup_answer_ids.reason_id", "followup_answer_ids.date")
+    def _compute_followup_reason(self):
+        for move in self:
+            answers = move.followup_answer_ids.filtered("reason_id").sorted(
+                lambda a: (a.date, a.id), reverse=True
+            )
+            move.followup_reason_id = answers[:1].reason_id
+
     @api.depends(
         "invoice_date_due",
         "line_ids.date_maturity",
@@ -239,7 +253,8 @@ class AccountMove(models.Model):
         "followup_date_due",
         "followup_stage_id",
         "company_id",
-        "partner_id.commercial_partner_id.payment_risk_level",
+        "partner_id.commercial_partner_id.payment_risk_override",
+        "partner_id.commercial_partner_id.followup_behaviour_ids.risk_band",
     )
     def _compute_followup_next(self):
         """What the daily run will do next: the stage it would send today (the
@@ -452,25 +467,25 @@ class AccountMove(models.Model):
         self._followup_check_answerable()
         if request_type not in dict(self._fields["followup_question_type"].selection):
             raise UserError(self.env._("Unknown request."))
-        if reason not in dict(QUESTION_REASONS):
+        if not reason and request_type != "paid":
             raise UserError(self.env._("Please choose a reason."))
         if self.followup_question_state == "open":
             return False
         type_label = dict(
             self._fields["followup_question_type"]._description_selection(self.env)
         )[request_type]
-        reason_label = dict(
-            self._fields["followup_question_reason"]._description_selection(self.env)
-        )[reason]
+        reason_label = reason.name or ""
         values = {
             "followup_question_type": request_type,
-            "followup_question_reason": reason,
             "followup_question_note": note,
             "followup_question_state": "open",
         }
         if not self.followup_pause_reason and not self._followup_held_by_accountant():
             values.update(followup_pause_reason="dispute", followup_paused_until=False)
         self.write(values)
+        self.env["invoice.followup.answer"]._record(
+            request_type, self, reason, name=name, note=note
+        )
         body = Markup("<p><strong>%s</strong> (%s)</p><p>%s</p><p>%s</p>") % (
             type_label,
             name,
@@ -508,7 +523,7 @@ class AccountMove(models.Model):
             start = self.followup_promise_made_date
         return start + timedelta(days=self.company_id.followup_max_promise_days)
 
-    def _followup_promise(self, date, amount, name):
+    def _followup_promise(self, date, amount, name, reason=None):
         """The customer promises to pay by ``date``: follow-up pauses until then.
         One pending promise per invoice: a new one may change it, never past the
         company's maximum delay counted from the first. Refused on an invoice of
@@ -555,6 +570,12 @@ class AccountMove(models.Model):
         ):
             values.update(followup_pause_reason="promise", followup_paused_until=date)
         self.write(values)
+        self.env["invoice.followup.answer"]._record(
+            "promise",
+            self,
+            reason or self.env["invoice.followup.reason"],
+            name=name,
+        )
         body = self.env._(
             "%(name)s promised to pay %(amount)s by %(date)s.",
             name=name,

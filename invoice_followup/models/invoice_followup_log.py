@@ -44,6 +44,14 @@ class InvoiceFollowupLog(models.Model):
     _check_company_auto = True
     _rec_names_search = ["partner_id", "stage_id"]
 
+    @api.depends("answer_ids.reason_id", "answer_ids.date")
+    def _compute_reason(self):
+        for step in self:
+            answers = step.answer_ids.filtered("reason_id").sorted(
+                lambda a: (a.date, a.id), reverse=True
+            )
+            step.reason_id = answers[:1].reason_id
+
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, readonly=True
     )
@@ -114,6 +122,16 @@ class InvoiceFollowupLog(models.Model):
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
+    answer_ids = fields.One2many(
+        "invoice.followup.answer", "step_id", string="Answers", readonly=True
+    )
+    reason_id = fields.Many2one(
+        "invoice.followup.reason",
+        "Late-payment Reason",
+        compute="_compute_reason",
+        store=True,
+        help="The reason of the latest answer that followed this step.",
+    )
     is_day_step = fields.Boolean(
         "Step of the Day",
         readonly=True,

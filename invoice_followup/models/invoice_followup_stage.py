@@ -27,7 +27,8 @@ class StageRule(
             return False
         return (
             self.risk_codes is None
-            or move.commercial_partner_id.payment_risk_level in self.risk_codes
+            or move.commercial_partner_id._followup_risk_level(move.company_id)[0]
+            in self.risk_codes
         )
 
     def date_for(self, move):

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import formatting
+from .invoice_followup_risk_level import RISK_LEVELS
 
 
 class InvoiceFollowupWorklist(models.Model):
@@ -48,6 +49,14 @@ class InvoiceFollowupWorklist(models.Model):
     usually_late = fields.Boolean(readonly=True)
     risk_score = fields.Integer(readonly=True)
     getting_worse = fields.Boolean(readonly=True)
+    risk_level = fields.Selection(
+        RISK_LEVELS,
+        "Payment Risk",
+        readonly=True,
+        help="Set by hand, else from the payment behaviour, else the company's "
+        "band for new customers.",
+    )
+    paid_count = fields.Integer("Paid Invoices", readonly=True)
 
     @api.depends("oldest_due_date")
     @api.depends_context("tz")
@@ -88,7 +97,10 @@ class InvoiceFollowupWorklist(models.Model):
                     COALESCE(b.avg_days_late, 0) AS avg_days_late,
                     COALESCE(b.usually_late, FALSE) AS usually_late,
                     COALESCE(b.risk_score, 0) AS risk_score,
-                    COALESCE(b.getting_worse, FALSE) AS getting_worse
+                    COALESCE(b.getting_worse, FALSE) AS getting_worse,
+                    COALESCE(p.payment_risk_override, b.risk_band,
+                             c.followup_default_risk, 'low') AS risk_level,
+                    COALESCE(b.paid_count, 0) AS paid_count
                 FROM (
                     SELECT
                         MIN(m.id) AS id,

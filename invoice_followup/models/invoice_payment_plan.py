@@ -358,10 +358,7 @@ class InvoicePaymentPlan(models.Model):
                     amount=self.currency_id.format(minimum),
                 )
             )
-        level = (
-            self.partner_id.commercial_partner_id.payment_risk_level
-            or RISK_LEVELS[0][0]
-        )
+        level = self.partner_id._followup_risk_level(company)[0]
         if RISK_ORDER.get(level, 0) > RISK_ORDER.get(
             company.payment_plan_max_risk, len(RISK_LEVELS) - 1
         ):
@@ -434,7 +431,7 @@ class InvoicePaymentPlan(models.Model):
         )
 
     @api.model
-    def _create_request(self, partner, count=None, currency_id=None):
+    def _create_request(self, partner, count=None, currency_id=None, reason=None):
         """Create the plan ``partner`` asked for (or return its pending request):
         inside the company's policy it is approved and proposed at once, else an
         accountant decides. Either way the responsible gets an activity."""
@@ -453,6 +450,12 @@ class InvoicePaymentPlan(models.Model):
                 "origin": "customer",
                 "user_id": partner._followup_get_responsible(moves.company_id).id,
             }
+        )
+        self.env["invoice.followup.answer"]._record(
+            "plan_request",
+            moves,
+            reason or self.env["invoice.followup.reason"],
+            partner=partner,
         )
         refusals = plan._policy_refusals()
         if refusals:

@@ -45,7 +45,43 @@ class ResPartner(models.Model):
     payment_risk_level = fields.Selection(
         RISK_LEVELS,
         string="Payment Risk",
-        default=RISK_LEVELS[0][0],
+        compute="_compute_payment_risk_level",
+        inverse="_inverse_payment_risk_level",
+        search="_search_payment_risk_level",
+        help="The level stages and the payment plan policy use: the level set by "
+        "hand when there is one, else the band of the payment behaviour, else (no "
+        "payment history) the company's band for new customers.",
+    )
+    payment_risk_override = fields.Selection(
+        RISK_LEVELS,
+        string="Risk Set by Hand",
+        copy=False,
+        tracking=True,
+        help="Wins over the band computed from the payment behaviour. Empty: the "
+        "computed band applies.",
+    )
+    payment_risk_override_uid = fields.Many2one(
+        "res.users", "Risk Set by", copy=False, readonly=True
+    )
+    payment_risk_override_date = fields.Date("Risk Set on", copy=False, readonly=True)
+    payment_risk_source = fields.Char(
+        "Risk Comes From", compute="_compute_payment_risk_level"
+    )
+    followup_answer_ids = fields.One2many(
+        "invoice.followup.answer", "partner_id", string="Answers"
+    )
+    followup_reason_id = fields.Many2one(
+        "invoice.followup.reason",
+        "Usual Late-payment Reason",
+        compute="_compute_followup_reason",
+        help="The reason the customer gave most often in the last 12 months "
+        "(the latest one when two are as frequent).",
+    )
+    followup_reason_summary = fields.Char(
+        "Reasons Given", compute="_compute_followup_reason"
+    )
+    followup_behaviour_ids = fields.One2many(
+        "invoice.followup.behaviour", "partner_id", string="Payment Behaviours"
     )
 
     followup_access_token = fields.Char(
@@ -113,11 +149,11 @@ class ResPartner(models.Model):
         compute="_compute_followup_behaviour",
         search="_search_followup_behaviour",
     )
-    followup_avg_days_late = fields.Float(related="followup_behaviour_id.avg_days_late")
+    payment_avg_days_late = fields.Float(related="followup_behaviour_id.avg_days_late")
     followup_days_late_spread = fields.Float(
         related="followup_behaviour_id.days_late_spread"
     )
-    followup_share_on_time = fields.Float(related="followup_behaviour_id.share_on_time")
+    payment_on_time_rate = fields.Float(related="followup_behaviour_id.share_on_time")
     followup_share_partial = fields.Float(related="followup_behaviour_id.share_partial")
     followup_avg_days_to_pay = fields.Float(
         related="followup_behaviour_id.avg_days_to_pay"
@@ -142,9 +178,141 @@ class ResPartner(models.Model):
     followup_getting_worse = fields.Boolean(
         related="followup_behaviour_id.getting_worse"
     )
-    followup_risk_score = fields.Integer(related="followup_behaviour_id.risk_score")
+    payment_risk_score = fields.Integer(related="followup_behaviour_id.risk_score")
     followup_risk_band = fields.Selection(related="followup_behaviour_id.risk_band")
     followup_risk_reasons = fields.Char(related="followup_behaviour_id.risk_reasons")
+
+    @api.depends_context("company")
+    def _compute_followup_reason(self):
+        since = fields.Datetime.subtract(fields.Datetime.now(), days=365)
+        groups = self.env["invoice.followup.answer"].sudo()._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("reason_id", "!=", False),
+                ("date", ">=", since),
+            ],
+            ["partner_id", "reason_id"],
+            ["__count", "date:max"],
+        )
+        best = {}
+        totals = {}
+        for partner, reason, count, last in groups:
+            totals[partner] = totals.get(partner, 0) + count
+            if partner not in best or (count, last) > best[partner][1:]:
+                best[partner] = (reason, count, last)
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            reason, count, _last = best.get(commercial, (self.env["invoice.followup.reason"], 0, None))
+            partner.followup_reason_id = reason
+            partner.followup_reason_summary = (
+                self.env._(
+                    "%(reason)s: %(count)s of %(total)s answers in 12 months",
+                    reason=reason.name,
+                    count=count,
+                    total=totals[commercial],
+                )
+                if reason
+                else False
+            )
+
+    def _followup_risk_level(self, company):
+        """(level, behaviour row or None) of this commercial partner in
+        ``company``: the hand-set level wins, else the band computed from its
+        payment behaviour, else the company's band for customers without one."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        row = next(
+            (b for b in partner.sudo().followup_behaviour_ids if b.company_id == company),
+            None,
+        )
+        level = (
+            partner.payment_risk_override
+            or (row and row.risk_band)
+            or company.followup_default_risk
+            or RISK_LEVELS[0][0]
+        )
+        return level, row
+
+    @api.depends(
+        "commercial_partner_id.payment_risk_override",
+        "commercial_partner_id.followup_behaviour_ids.risk_band",
+    )
+    @api.depends_context("company", "lang")
+    def _compute_payment_risk_level(self):
+        company = self.env.company
+        for partner in self:
+            level, row = partner._followup_risk_level(company)
+            partner.payment_risk_level = level
+            commercial = partner.commercial_partner_id
+            if commercial.payment_risk_override:
+                partner.payment_risk_source = self.env._(
+                    "Set by hand by %(user)s on %(date)s",
+                    user=commercial.payment_risk_override_uid.name or "?",
+                    date=commercial.payment_risk_override_date or "?",
+                )
+            elif row and row.paid_count:
+                partner.payment_risk_source = self.env._(
+                    "Payment behaviour (risk score %(score)s)", score=row.risk_score
+                )
+            else:
+                partner.payment_risk_source = self.env._(
+                    "No payment history yet: the company's band for new customers"
+                )
+
+    def _inverse_payment_risk_level(self):
+        for partner in self:
+            partner.commercial_partner_id.payment_risk_override = (
+                partner.payment_risk_level
+            )
+
+    def _search_payment_risk_level(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("Unsupported search on the payment risk."))
+        levels = [value] if isinstance(value, str) else list(value or [])
+        company = self.env.company
+        bands = (
+            self.env["invoice.followup.behaviour"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("risk_band", "in", levels)])
+        )
+        others = (
+            self.env["invoice.followup.behaviour"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("risk_band", "not in", levels)])
+        )
+        domain = [
+            "|",
+            ("commercial_partner_id.payment_risk_override", "in", levels),
+            "&",
+            ("commercial_partner_id.payment_risk_override", "=", False),
+            "|",
+            ("commercial_partner_id", "in", bands.partner_id.ids),
+        ]
+        domain += (
+            [("commercial_partner_id", "not in", others.partner_id.ids)]
+            if company.followup_default_risk in levels
+            else [("id", "=", 0)]
+        )
+        if operator in ("!=", "not in"):
+            domain = ["!", *domain]
+        return domain
+
+    def write(self, vals):
+        if "payment_risk_override" in vals:
+            vals = dict(
+                vals,
+                payment_risk_override_uid=vals["payment_risk_override"]
+                and self.env.uid,
+                payment_risk_override_date=vals["payment_risk_override"]
+                and fields.Date.context_today(self),
+            )
+        return super().write(vals)
+
+    def action_followup_clear_risk(self):
+        """Back to the band computed from the payment behaviour."""
+        self.commercial_partner_id.payment_risk_override = False
+        return True
 
     def _followup_get_access_token(self):
         """The token of the customer's statement link, created on first use."""

@@ -39,7 +39,7 @@ class TestFollowupAnswers(FollowupCommon):
         self.move.write(
             {"followup_pause_reason": "manual", "followup_paused_until": until}
         )
-        self.move._followup_ask("question", "wrong_amount", "Why?", "Omar")
+        self.move._followup_ask("question", self._reason("disputed"), "Why?", "Omar")
         self.move._followup_promise(TODAY + timedelta(days=5), None, "Omar")
         self.assertEqual(
             (self.move.followup_pause_reason, self.move.followup_paused_until),
@@ -49,7 +49,7 @@ class TestFollowupAnswers(FollowupCommon):
         self.assertEqual(self.move.followup_promise_date, TODAY + timedelta(days=5))
         other = self._invoice(days_late=5)
         self.customer.action_followup_exclude()
-        other._followup_ask("dispute", "quality", "Broken", "Omar")
+        other._followup_ask("dispute", self._reason("disputed"), "Broken", "Omar")
         other._followup_promise(TODAY + timedelta(days=3), None, "Omar")
         self.assertFalse(other.followup_pause_reason)
         self.assertEqual(other.followup_state, "paused")
@@ -67,7 +67,7 @@ class TestFollowupAnswers(FollowupCommon):
         with self.assertRaisesRegex(UserError, "part of a payment plan"):
             self.move._followup_promise(TODAY + timedelta(days=5), None, "Omar")
         self.move._followup_ask(
-            "question", "other", "When is the next instalment?", "Omar"
+            "question", self._reason("other"), "When is the next instalment?", "Omar"
         )
         self.assertEqual(self.move.followup_pause_reason, "payment_plan")
         with self.assertRaises(UserError):
@@ -235,9 +235,9 @@ class TestFollowupAnswers(FollowupCommon):
 
         move = answer(confirm)
         for kind, reason in (
-            ("question", "wrong_amount"),
-            ("dispute", "quality"),
-            ("paid", "already_paid"),
+            ("question", self._reason("disputed")),
+            ("dispute", self._reason("disputed")),
+            ("paid", self._reason("other").browse()),
         ):
             answer(ask(kind, reason))
         answer(promise)

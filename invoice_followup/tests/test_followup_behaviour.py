@@ -101,7 +101,7 @@ class TestFollowupBehaviour(FollowupCommon):
         # shown on the customer's Follow-up tab
         self.assertEqual(self.customer.followup_behaviour_id, row)
         self.assertAlmostEqual(
-            self.customer.followup_avg_days_late, 70000 / 6000, places=1
+            self.customer.payment_avg_days_late, 70000 / 6000, places=1
         )
         # the invoices it is based on, one click away
         action = self.customer.action_followup_paid_invoices()

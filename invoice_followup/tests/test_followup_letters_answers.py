@@ -142,10 +142,10 @@ class TestFollowupPaidAnswer(FollowupHttpCommon):
         self.assertEqual(
             (
                 move.followup_question_type,
-                move.followup_question_reason,
+                move.followup_answer_ids.kind,
                 move.followup_question_state,
             ),
-            ("paid", "already_paid", "open"),
+            ("paid", "paid", "open"),
         )
         self.assertEqual(move.followup_state, "paused")
         message = move.message_ids.filtered(lambda m: "TRX-889" in (m.body or ""))

@@ -365,6 +365,7 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
                     "partner_ids": [Command.set(self.customer.ids)],
                     "outcome": "promise",
                     "promise_date": TODAY + timedelta(days=7),
+                    "reason_id": self._reason("cash_flow").id,
                 }
             )
             call.action_apply()

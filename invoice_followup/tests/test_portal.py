@@ -177,7 +177,7 @@ class TestFollowupPortal(FollowupHttpCommon):
                 "access_token": token,
                 "name": "Omar",
                 "request_type": "dispute",
-                "reason": "wrong_amount",
+                "reason": self._reason("disputed").id,
                 "note": "We ordered 10 units, not 12.",
             },
             files={"attachment": ("order.txt", b"PO-123: 10 units", "text/plain")},

@@ -158,7 +158,7 @@ class TestPortalSecurity(FollowupHttpCommon):
         )
         data = {
             "request_type": "question",
-            "reason": "wrong_amount",
+            "reason": self._reason("disputed").id,
             "note": "See the file.",
         }
         cases = [
@@ -213,7 +213,7 @@ class TestPortalSecurity(FollowupHttpCommon):
         response = self._post_answer(
             self.move,
             "question",
-            {"request_type": "question", "reason": "other", "note": "x"},
+            {"request_type": "question", "reason": self._reason("other").id, "note": "x"},
             files={
                 "attachment": (
                     "note.txt",
@@ -260,7 +260,7 @@ class TestPortalSecurity(FollowupHttpCommon):
         )
         data = {
             "request_type": "question",
-            "reason": "wrong_amount",
+            "reason": self._reason("disputed").id,
             "note": "Why 12 units?",
         }
         locations = [

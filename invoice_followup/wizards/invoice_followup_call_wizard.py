@@ -24,6 +24,11 @@ class InvoiceFollowupCallWizard(models.TransientModel):
         default="no_answer",
     )
     promise_date = fields.Date("Promised Date")
+    reason_id = fields.Many2one(
+        "invoice.followup.reason",
+        "Why Late",
+        help="Why the customer pays late, as it said on the call.",
+    )
     note = fields.Text()
 
     def action_apply(self):
@@ -37,6 +42,10 @@ class InvoiceFollowupCallWizard(models.TransientModel):
                     "Enter the date the customer promised to pay, today or later."
                 )
             )
+        if self.outcome in ("promise", "dispute") and not self.reason_id:
+            raise UserError(
+                self.env._("Choose why the customer pays late, as it said on the call.")
+            )
         outcome = dict(self._fields["outcome"]._description_selection(self.env))[
             self.outcome
         ]
@@ -48,6 +57,16 @@ class InvoiceFollowupCallWizard(models.TransientModel):
         )
         partners = self.partner_ids.commercial_partner_id
         partners._message_log_batch({partner.id: body for partner in partners})
+        if self.outcome != "no_answer":
+            for partner in partners:
+                self.env["invoice.followup.answer"]._record(
+                    "call",
+                    partner._followup_open_invoices(),
+                    self.reason_id,
+                    name=self.env.user.name,
+                    note=f"{outcome}. {self.note or ''}".strip(),
+                    partner=partner,
+                )
         call_type = self.env.ref("mail.mail_activity_data_call")
         partners.activity_ids.filtered(
             lambda a: a.activity_type_id == call_type and a.user_id == self.env.user

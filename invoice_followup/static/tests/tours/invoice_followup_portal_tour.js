@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("invoice_followup_portal_tour", {
             run: "click",
         },
         { trigger: "input[name=name]", run: "edit Omar Al-Harbi" },
-        { trigger: "select[name=reason]", run: "select wrong_amount" },
+        { trigger: "select[name=reason]", run: "selectByLabel Amount or goods disputed" },
         { trigger: "textarea[name=note]", run: "edit We ordered 10 units, not 12." },
         { trigger: ".o_followup_submit", run: "click" },
         { content: "Thanked again", trigger: ".o_followup_message" },
