@@ -103,6 +103,32 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
+    followup_predicted_date = fields.Date(
+        "Expected Payment",
+        copy=False,
+        readonly=True,
+        help="When the invoice will probably be paid, from the customer's own "
+        "payment history pulled towards the company's when it is short "
+        "(refreshed by the daily run).",
+    )
+    followup_predicted_days = fields.Float(
+        "Expected Days Late", copy=False, readonly=True, digits=(16, 1)
+    )
+    followup_predicted_count = fields.Integer(
+        "Paid Invoices Behind the Prediction", copy=False, readonly=True
+    )
+    followup_predicted_median = fields.Float(
+        "Customer's Median Days Late", copy=False, readonly=True, digits=(16, 1)
+    )
+    followup_predicted_late = fields.Boolean(
+        "Later Than Expected",
+        copy=False,
+        readonly=True,
+        help="Still open after the day the customer's history predicted.",
+    )
+    followup_predicted_basis = fields.Char(
+        "Expected Because", compute="_compute_followup_predicted_basis"
+    )
     followup_reason_id = fields.Many2one(
         "invoice.followup.reason",
         "Late-payment Reason",
@@ -154,6 +180,25 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends(
+        "followup_predicted_date",
+        "followup_predicted_count",
+        "followup_predicted_median",
+        "followup_predicted_late",
+    )
+    @api.depends_context("lang")
+    def _compute_followup_predicted_basis(self):
+        for move in self:
+            move.followup_predicted_basis = (
+                self.env["invoice.followup.prediction"]._basis_words(
+                    move.followup_predicted_count,
+                    move.followup_predicted_median,
+                    move.followup_predicted_late,
+                )
+                if move.followup_predicted_date
+                else ""
+            )
+
     @api.depends("followup_answer_ids.reason_id", "followup_answer_ids.date")
     def _compute_followup_reason(self):
         for move in self:
@@ -504,7 +549,9 @@ class AccountMove(models.Model):
                 "%(type)s from the customer: %(reason)s",
                 type=type_label,
                 reason=reason_label,
-            ),
+            )
+            if reason
+            else self.env._("The customer says it is paid"),
             body,
         )
         return True

@@ -75,7 +75,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                 still_due = self._due_work()
                 done = len(set(batch) - set(still_due))
                 if not still_due:  # the day's last batch
-                    self.env["invoice.followup.behaviour"].sudo()._refresh()
+                    self._refresh_insight()
                 self.env["ir.cron"]._notify_progress(
                     done=done, remaining=len(still_due)
                 )
@@ -83,10 +83,18 @@ class InvoiceFollowupRun(models.AbstractModel):
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()
             self.env.invalidate_all()
-        # what the day taught about each customer's payments
-        self.env["invoice.followup.behaviour"].sudo()._refresh()
+        self._refresh_insight()
         self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
         return len(partners)
+
+    @api.model
+    def _refresh_insight(self):
+        """What the day taught: each customer's payment behaviour, then the
+        predicted payment dates (they read the company's default band of the
+        behaviour), then the cash-in forecast (it reads the predictions)."""
+        self.env["invoice.followup.behaviour"].sudo()._refresh()
+        self.env["invoice.followup.prediction"].sudo()._refresh()
+        self.env["invoice.followup.cashin"].sudo()._refresh()
 
     @api.model
     def _batch_size(self):

@@ -80,6 +80,16 @@ class ResPartner(models.Model):
     followup_reason_summary = fields.Char(
         "Reasons Given", compute="_compute_followup_reason"
     )
+    payment_predicted_days_late = fields.Float(
+        "Expected Days Late",
+        compute="_compute_payment_predicted",
+        digits=(16, 1),
+        help="How late a new invoice of this customer will probably be paid: its "
+        "median, pulled towards the company's when it has few paid invoices.",
+    )
+    payment_predicted_basis = fields.Char(
+        "Expected Because", compute="_compute_payment_predicted"
+    )
     followup_behaviour_ids = fields.One2many(
         "invoice.followup.behaviour", "partner_id", string="Payment Behaviours"
     )
@@ -181,6 +191,19 @@ class ResPartner(models.Model):
     payment_risk_score = fields.Integer(related="followup_behaviour_id.risk_score")
     followup_risk_band = fields.Selection(related="followup_behaviour_id.risk_band")
     followup_risk_reasons = fields.Char(related="followup_behaviour_id.risk_reasons")
+
+    @api.depends_context("company", "lang")
+    def _compute_payment_predicted(self):
+        Prediction = self.env["invoice.followup.prediction"].sudo()
+        rows = Prediction._for_customers(self.filtered("id"), self.env.company)
+        for partner in self:
+            predicted, count, median = rows.get(
+                partner.commercial_partner_id.id, (0.0, 0, 0.0)
+            )
+            partner.payment_predicted_days_late = predicted
+            partner.payment_predicted_basis = (
+                Prediction._basis_words(count, median) if partner.id else False
+            )
 
     @api.depends_context("company")
     def _compute_followup_reason(self):
@@ -639,6 +662,7 @@ class ResPartner(models.Model):
         """Compute these customers' payment behaviour now (the daily run does it
         for everyone)."""
         self.env["invoice.followup.behaviour"].sudo()._refresh(self)
+        self.env["invoice.followup.prediction"].sudo()._refresh(self)
         return True
 
     def action_followup_paid_invoices(self):

@@ -18,3 +18,5 @@ from . import test_tools
 from . import test_followup_policies
 from . import test_followup_letters_answers
 from . import test_followup_behaviour
+from . import test_followup_risk_reasons
+from . import test_followup_forecast

@@ -87,11 +87,11 @@ class FollowupCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    @classmethod
     def _reason(cls, code):
         """A late-payment reason of the module's list (see its data file)."""
         return cls.env.ref(f"invoice_followup.followup_reason_{code}")
 
+    @classmethod
     def _invoice(
         cls,
         partner=None,

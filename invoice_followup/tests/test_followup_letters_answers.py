@@ -155,7 +155,7 @@ class TestFollowupPaidAnswer(FollowupHttpCommon):
         self.assertEqual(base64.b64decode(message.attachment_ids.datas), PDF)
         activity = move.activity_ids
         self.assertEqual(activity.user_id, accountant)
-        self.assertIn("I already paid", activity.summary)
+        self.assertEqual(activity.summary, "The customer says it is paid")
         self._run()
         self.assertFalse(self._logs())
         move.action_followup_resolve_request()

@@ -42,6 +42,7 @@ registry.category("web_tour.tours").add("invoice_followup_portal_tour", {
                 this.anchor.value = inDays(7);
             },
         },
+        { trigger: "select[name=reason]", run: "selectByLabel Cash-flow difficulty" },
         { trigger: ".o_followup_submit", run: "click" },
         { content: "Promise noted", trigger: ".o_followup_message" },
         {
