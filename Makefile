@@ -9,6 +9,7 @@ ODOO_SRC ?=
 DB ?= invoice_followup_demo
 PORT ?= 8069
 BENCH_ARGS ?=
+FORECAST_ARGS ?=
 CHAOS_ARGS ?=
 FIX ?= 0
 K ?=
@@ -16,13 +17,14 @@ PYTEST_ARGS ?=
 PYTEST_DB ?= ifu_pytest
 export PYTHON ODOO_SRC DB PORT FIX K PYTEST_ARGS PYTEST_DB
 
-.PHONY: help setup run test upgrade-test bench chaos wheel lint pytest clean
+.PHONY: help setup run test upgrade-test bench forecast chaos wheel lint pytest clean
 
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
 	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
 	@echo "make upgrade-test  [UPGRADE_FROM=commit] [KEEP=1]  upgrade from the previous release, records kept"
 	@echo "make bench  [BENCH_ARGS=\"--customers 200 --invoices 1000 --skip-oca\"]  benchmarks/run.py"
+	@echo "make forecast  [FORECAST_ARGS=\"--skip-demo\"]  back-test of the predicted payment dates, benchmarks/forecast.py"
 	@echo "make chaos  [CHAOS_ARGS=\"--customers 60 --kills 5\"]  crash test: SIGKILL the cron, benchmarks/chaos.py"
 	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
 	@echo "make setup    only install what is missing (done by run/test anyway)"
@@ -48,6 +50,9 @@ upgrade-test:
 
 bench:
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+forecast:
+	@BENCH_SCRIPT=forecast.py bash scripts/bench.sh $(FORECAST_ARGS)
 
 chaos:
 	@bash scripts/chaos.sh $(CHAOS_ARGS)

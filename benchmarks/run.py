@@ -28,6 +28,13 @@ What it does (every database it touches is named ifu_bench_*):
    Mails are queued on both sides (mail.mail, not sent); each measured transaction is
    rolled back, so the prepared databases stay as they were.
 4. ours again: queries of one customer step for customers with 1, 5 and 20 invoices.
+5. the insight refresh (invoice.followup.run._refresh_insight: payment behaviour,
+   predicted payment dates, cash-in forecast) timed on 20,000 customers and 200,000
+   invoices, most of them paid: ifu_bench_refresh_<customers>x<invoices> has
+   invoice_followup, 200 customers with 2,000 invoices and their payments made
+   through the ORM (plan_history), then 100 SQL copies of them (INSERT ... SELECT,
+   new ids, new customers), ANALYZEd; built once per size, seed, day and addon
+   files. --skip-refresh leaves it out, --refresh-only does it alone.
 
 The machine is shared: the 1-minute load average at the end of each side is printed
 with the figures.
@@ -36,8 +43,10 @@ with the figures.
 import argparse
 import datetime
 import glob
+import hashlib
 import importlib.util
 import json
+import math
 import os
 import random
 import shutil
@@ -173,9 +182,38 @@ def db_param(name, key):
         conn.close()
 
 
-def odoo_install(db, modules, addons_path, log_name):
+def db_set_param(name, key, value):
+    """Set ir.config_parameter ``key`` of database ``name`` (SQL, no Odoo)."""
+    conn = pg_connect(check_db_name(name))
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                """INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+                (key, value),
+            )
+    finally:
+        conn.close()
+
+
+def addon_hash(addon_dir):
+    """A hash of the addon's files (a database built with it is rebuilt when they
+    change: new fields, new columns)."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(addon_dir):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if not name.endswith((".pyc", ".pyo")):
+                path = os.path.join(root, name)
+                digest.update(os.path.relpath(path, addon_dir).encode())
+                with open(path, "rb") as fh:
+                    digest.update(fh.read())
+    return digest.hexdigest()[:16]
+
+
+def odoo_install(db, modules, addons_path, log_name, demo=False):
     """Install ``modules`` into ``db`` (created when missing) with odoo in a
-    subprocess."""
+    subprocess; with their demo data when ``demo`` (the database must be new)."""
     check_db_name(db)
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
@@ -187,7 +225,7 @@ def odoo_install(db, modules, addons_path, log_name):
         f"--addons-path={','.join(addons_path)}",
         f"--data-dir={DATA_DIR}",
         f"--init={modules}",
-        "--without-demo=all",
+        *([] if demo else ["--without-demo=all"]),
         "--stop-after-init",
         "--no-http",
         "--max-cron-threads=0",
@@ -203,13 +241,14 @@ def odoo_install(db, modules, addons_path, log_name):
     return time.perf_counter() - start
 
 
-def run_worker(phase, db, addons_path, options, log_name):
-    """Run this script as a worker subprocess; return its JSON result."""
+def run_worker(phase, db, addons_path, options, log_name, script=None):
+    """Run ``script`` (default: this one) as a worker subprocess; return its JSON
+    result."""
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, log_name)
     cmd = [
         sys.executable,
-        os.path.abspath(__file__),
+        script or os.path.abspath(__file__),
         "--worker",
         phase,
         "--db",
@@ -329,6 +368,169 @@ def plan_customers(n_customers, n_invoices, seed):
     return plan
 
 
+# Paid histories (benchmarks/forecast.py's back-test, the refresh phase's seed):
+# customers of four kinds, each with its own typical delay (days after the due date)
+HISTORY_GROUPS = (
+    # (kind, typical days late, share of the customers)
+    ("early", -5, 0.15),
+    ("on-time", 0, 0.35),
+    ("late-10", 10, 0.30),
+    ("late-30", 30, 0.20),
+)
+HISTORY_DAYS = 730  # invoices over the last 24 months
+HISTORY_MAX_INVOICES = 30  # per customer
+HISTORY_TERM = 30  # due 30 days after the invoice date
+HISTORY_OUTLIERS = 0.15  # share of the payments much later than the customer's usual
+
+
+def plan_history(n_customers, n_invoices, seed, today):
+    """[(ref, [(invoice date, due date, payment date or None)])]: customers of the
+    HISTORY_GROUPS kinds (ref "<kind>/<typical days late>/<n>"), 1 to 30 invoices
+    each (log-uniform, then adjusted to ``n_invoices`` in all) spread over 24
+    months, each paid a few days around the customer's typical delay (skewed
+    later), 15 % of them 20 to 90 days later; None when that day is not past yet
+    (the invoice is still open). Deterministic for a seed and a day."""
+    rng = random.Random(seed)
+    weights = [share for _kind, _typical, share in HISTORY_GROUPS]
+    sizes = [
+        min(HISTORY_MAX_INVOICES, int(math.exp(rng.uniform(0, math.log(31)))))
+        for _ in range(n_customers)
+    ]
+    while sum(sizes) != n_invoices:
+        i = rng.randrange(n_customers)
+        step = 1 if sum(sizes) < n_invoices else -1
+        if 1 <= sizes[i] + step <= HISTORY_MAX_INVOICES:
+            sizes[i] += step
+    plan = []
+    for n, size in enumerate(sizes):
+        kind, typical, _share = rng.choices(HISTORY_GROUPS, weights)[0]
+        typical += rng.randint(-2, 2)
+        invoices = []
+        for _ in range(size):
+            invoice_date = today - datetime.timedelta(days=rng.randint(1, HISTORY_DAYS))
+            date_due = invoice_date + datetime.timedelta(days=HISTORY_TERM)
+            if rng.random() < HISTORY_OUTLIERS:
+                late = typical + rng.randint(20, 90)
+            else:
+                late = typical + round(rng.expovariate(1 / 3)) - 1
+            # never before the invoice itself
+            paid = date_due + datetime.timedelta(days=max(late, 5 - HISTORY_TERM))
+            invoices.append((invoice_date, date_due, paid if paid < today else None))
+        plan.append((f"{kind}/{typical}/{n}", invoices))
+    return plan
+
+
+# ======================================================================= refresh data
+
+# the tables copied; what a copied row points to in them is the row's copy, full
+# reconciliations and payment records are not copied (copied rows point to none)
+COPY_TABLES = (
+    "res_partner",
+    "account_move",
+    "account_move_line",
+    "account_partial_reconcile",
+)
+COPY_NULL = ("account_full_reconcile", "account_payment")
+
+
+def multiply_ledger(db, copies):
+    """Make ``copies`` - 1 SQL copies of every customer, move, journal item and
+    partial reconciliation of ``db`` (made through the ORM): each copy of a row with
+    a new id, pointing to the copies of its customer, move and lines (the company,
+    journals, accounts, currencies, taxes stay shared; full reconciliations and
+    payment records are left out, so copied items point to none). Moves keep their
+    dates and states, names get a "/<copy>" suffix (unique per journal)."""
+    conn = pg_connect(check_db_name(db))
+    counts = {}
+    try:
+        with conn.cursor() as cr:
+            # FK triggers off for the bulk copy: ids are mapped consistently below
+            cr.execute("SET session_replication_role = replica")
+            cr.execute(
+                """CREATE TEMP TABLE seed_partner AS
+                   SELECT DISTINCT commercial_partner_id AS id FROM account_move
+                    WHERE move_type IN ('out_invoice', 'out_receipt')"""
+            )
+            cr.execute("SELECT count(*) FROM seed_partner")
+            seed_customers = cr.fetchone()[0]
+            spans = {}
+            for table in COPY_TABLES:
+                cr.execute(f"SELECT COALESCE(max(id), 0) FROM {table}")
+                spans[table] = cr.fetchone()[0]
+            where = {
+                "res_partner": "t.id IN (SELECT id FROM seed_partner)",
+                "account_move": "TRUE",
+                "account_move_line": "TRUE",
+                "account_partial_reconcile": "TRUE",
+            }
+            for table in COPY_TABLES:
+                cr.execute(
+                    """SELECT column_name FROM information_schema.columns
+                        WHERE table_schema = 'public' AND table_name = %s
+                        ORDER BY ordinal_position""",
+                    (table,),
+                )
+                columns = [name for (name,) in cr.fetchall()]
+                cr.execute(
+                    """SELECT a.attname, cf.relname
+                         FROM pg_constraint c
+                         JOIN pg_class ct ON ct.oid = c.conrelid
+                         JOIN pg_class cf ON cf.oid = c.confrelid
+                         JOIN pg_attribute a ON a.attrelid = c.conrelid
+                              AND a.attnum = c.conkey[1]
+                        WHERE c.contype = 'f' AND ct.relname = %s""",
+                    (table,),
+                )
+                targets = dict(cr.fetchall())
+                exprs = []
+                for col in columns:
+                    ref = table if col == "id" else targets.get(col)
+                    quoted = f"t.{qident(col)}"
+                    if ref == "res_partner":
+                        expr = (
+                            f"CASE WHEN {quoted} IN (SELECT id FROM seed_partner) "
+                            f"THEN {quoted} + k * {spans[ref]} ELSE {quoted} END"
+                        )
+                    elif ref in spans:
+                        expr = f"{quoted} + k * {spans[ref]}"
+                    elif ref in COPY_NULL:
+                        expr = "NULL"
+                    else:
+                        expr = quoted
+                    if (table, col) in (
+                        ("account_move", "name"),
+                        ("account_move_line", "move_name"),
+                    ):
+                        expr = f"{quoted} || '/' || k"
+                    elif table == "res_partner" and col in ("name", "complete_name"):
+                        expr = f"{quoted} || ' #' || k"
+                    elif col in ("access_token", "followup_access_token"):
+                        expr = "NULL"  # tokens are not shared
+                    exprs.append(expr)
+                start = time.perf_counter()
+                cr.execute(
+                    f"""INSERT INTO {table} ({", ".join(map(qident, columns))})
+                        SELECT {", ".join(exprs)}
+                          FROM {table} t, generate_series(1, %s) k
+                         WHERE {where[table]}""",
+                    (copies - 1,),
+                )
+                counts[table] = cr.rowcount
+                say(
+                    f"refresh data: {cr.rowcount:,} {table} rows copied "
+                    f"({time.perf_counter() - start:.0f}s)"
+                )
+                cr.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) "
+                    f"FROM {table}",
+                    (table,),
+                )
+            cr.execute("SET session_replication_role = DEFAULT")
+    finally:
+        conn.close()
+    return {"seed_customers": seed_customers, "copied": counts}
+
+
 # ============================================================================ workers
 
 
@@ -417,6 +619,52 @@ class Measure:
         }
 
 
+def post_invoices(env, rows, rng, batch, label="generate"):
+    """Post one invoice per (partner id, invoice date, due date) of ``rows``, one
+    line each (random quantity and price from ``rng``), committed per ``batch``;
+    returns their ids in the order of ``rows``."""
+    from odoo import Command  # noqa: PLC0415
+
+    start = time.perf_counter()
+    sequence = {}
+    ids = []
+    for offset in range(0, len(rows), batch):
+        vals_list = []
+        for partner_id, invoice_date, date_due in rows[offset : offset + batch]:
+            # the name given here saves the per-invoice sequence lookup at posting
+            year = invoice_date.year
+            sequence[year] = sequence.get(year, 0) + 1
+            vals_list.append(
+                {
+                    "move_type": "out_invoice",
+                    "name": f"INV/{year}/{sequence[year]:05d}",
+                    "partner_id": partner_id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": date_due,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Consulting services",
+                                "quantity": 1 + rng.randrange(5),
+                                "price_unit": float(rng.randrange(50, 2000)),
+                            }
+                        )
+                    ],
+                }
+            )
+        moves = env["account.move"].create(vals_list)
+        moves.action_post()
+        ids += moves.ids
+        env.cr.commit()
+        env.invalidate_all()
+        if len(ids) % 2000 < batch or len(ids) == len(rows):
+            say(
+                f"{label}: {len(ids)}/{len(rows)} invoices posted "
+                f"({time.perf_counter() - start:.0f}s)"
+            )
+    return ids
+
+
 def worker_generate(db, addons_path, opts):
     """Customers and posted invoices in the base database, committed per batch."""
     odoo, registry = _worker_env(db, addons_path)
@@ -465,53 +713,106 @@ def worker_generate(db, addons_path, opts):
             for days in days_list:
                 rows.append((partner.id, days))
         rng.shuffle(rows)  # invoices of a customer are not consecutive, as in real life
-        sequence = {}
-        batch = opts["batch"]
-        done = 0
-        for offset in range(0, len(rows), batch):
-            vals_list = []
-            for partner_id, days in rows[offset : offset + batch]:
-                date_due = today - datetime.timedelta(days=days)
-                invoice_date = date_due - datetime.timedelta(days=30)
-                # the name given here saves the per-invoice sequence lookup at posting
-                sequence[invoice_date.year] = sequence.get(invoice_date.year, 0) + 1
-                vals_list.append(
-                    {
-                        "move_type": "out_invoice",
-                        "name": (
-                            f"INV/{invoice_date.year}/"
-                            f"{sequence[invoice_date.year]:05d}"
-                        ),
-                        "partner_id": partner_id,
-                        "invoice_date": invoice_date,
-                        "invoice_date_due": date_due,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "Consulting services",
-                                    "quantity": 1 + rng.randrange(5),
-                                    "price_unit": float(rng.randrange(50, 2000)),
-                                }
-                            )
-                        ],
-                    }
-                )
-            moves = env["account.move"].create(vals_list)
-            moves.action_post()
-            cr.commit()
-            env.invalidate_all()
-            done += len(moves)
-            if done % 2000 < batch or done == len(rows):
-                say(
-                    f"generate: {done}/{len(rows)} invoices posted "
-                    f"({time.perf_counter() - start:.0f}s)"
-                )
+        dated = []
+        for partner_id, days in rows:
+            date_due = today - datetime.timedelta(days=days)
+            dated.append((partner_id, date_due - datetime.timedelta(days=30), date_due))
+        post_invoices(env, dated, rng, opts["batch"])
         env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
         cr.commit()
     return {
         "seconds": time.perf_counter() - start,
         "customers": len(plan),
         "invoices": len(rows),
+    }
+
+
+def worker_history(db, addons_path, opts):
+    """plan_history's customers, their posted invoices and, for each invoice paid
+    before today, a posted payment of its amount on its payment day reconciled with
+    it (what the Register Payment wizard does, in batches)."""
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import SUPERUSER_ID, api, fields  # noqa: PLC0415
+
+    ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+    start = time.perf_counter()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, ctx)
+        today = fields.Date.context_today(env["res.partner"])
+        plan = plan_history(opts["customers"], opts["invoices"], opts["seed"], today)
+        partners = env["res.partner"].create(
+            [
+                {
+                    "name": f"History Customer {n + 1:05d}",
+                    "ref": ref,
+                    "is_company": True,
+                    "email": f"ap{n + 1}@history{n + 1}.example.com",
+                    "lang": "en_US",
+                }
+                for n, (ref, _invoices) in enumerate(plan)
+            ]
+        )
+        cr.commit()
+        rows = sorted(
+            (
+                (invoice_date, date_due, paid, partner.id)
+                for partner, (_ref, invoices) in zip(partners, plan, strict=True)
+                for invoice_date, date_due, paid in invoices
+            ),
+            key=lambda row: (row[0], row[3]),
+        )
+        ids = post_invoices(
+            env,
+            [(pid, inv_date, due) for inv_date, due, _paid, pid in rows],
+            random.Random(opts["seed"] + 1),
+            opts["batch"],
+            label="history",
+        )
+        to_pay = [(mid, row[2]) for mid, row in zip(ids, rows, strict=True) if row[2]]
+        bank = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+        )
+        paid = 0
+        for offset in range(0, len(to_pay), opts["batch"]):
+            chunk = to_pay[offset : offset + opts["batch"]]
+            moves = env["account.move"].browse([mid for mid, _day in chunk])
+            payments = env["account.payment"].create(
+                [
+                    {
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": move.partner_id.id,
+                        "amount": move.amount_total,
+                        "date": day,
+                        "journal_id": bank.id,
+                        "memo": move.name,
+                    }
+                    for move, (_mid, day) in zip(moves, chunk, strict=True)
+                ]
+            )
+            payments.action_post()
+            env["account.move.line"]._reconcile_plan(
+                [
+                    (move + payment.move_id).line_ids.filtered(
+                        lambda line: line.account_id.account_type == "asset_receivable"
+                    )
+                    for move, payment in zip(moves, payments, strict=True)
+                ]
+            )
+            cr.commit()
+            env.invalidate_all()
+            paid += len(chunk)
+            say(
+                f"history: {paid}/{len(to_pay)} invoices paid and reconciled "
+                f"({time.perf_counter() - start:.0f}s)"
+            )
+        env["ir.config_parameter"].set_param("ifu_bench.signature", opts["signature"])
+        cr.commit()
+    return {
+        "seconds": time.perf_counter() - start,
+        "customers": len(plan),
+        "invoices": len(rows),
+        "paid": len(to_pay),
     }
 
 
@@ -785,11 +1086,85 @@ def worker_oca(db, addons_path, opts):
     return result
 
 
+REFRESH_PARTS = (
+    ("behaviour", "invoice.followup.behaviour"),
+    ("prediction", "invoice.followup.prediction"),
+    ("cash-in", "invoice.followup.cashin"),
+)
+
+
+def worker_refresh(db, addons_path, opts):
+    """Time the insight refresh: its three parts one by one on empty tables (the
+    first refresh), then invoice.followup.run._refresh_insight() as the daily run
+    calls it (the rows exist), then the parts again; rolled back."""
+    odoo, registry = _worker_env(db, addons_path)
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        names = ("customers", "invoices", "paid", "open", "lines", "partials", "moves")
+        counts = env.execute_query(
+            SQL(
+                """SELECT count(DISTINCT commercial_partner_id) FILTER (WHERE inv),
+                          count(*) FILTER (WHERE inv),
+                          count(*) FILTER (WHERE inv AND payment_state IN
+                                           ('paid', 'in_payment')),
+                          count(*) FILTER (WHERE inv AND payment_state IN
+                                           ('not_paid', 'partial')),
+                          (SELECT count(*) FROM account_move_line),
+                          (SELECT count(*) FROM account_partial_reconcile),
+                          count(*)
+                     FROM (SELECT *, move_type = 'out_invoice' AND state = 'posted'
+                                     AS inv FROM account_move) m"""
+            )
+        )[0]
+
+        def timed(method):
+            env.invalidate_all()
+            queries = cr.sql_log_count
+            start = time.perf_counter()
+            method()
+            env.flush_all()
+            return {
+                "seconds": time.perf_counter() - start,
+                "queries": cr.sql_log_count - queries,
+            }
+
+        def parts():
+            return {
+                name: timed(env[model].sudo()._refresh) for name, model in REFRESH_PARTS
+            }
+
+        first = parts()
+        daily = timed(env["invoice.followup.run"]._refresh_insight)
+        again = parts()
+        stored = env.execute_query(
+            SQL(
+                """SELECT (SELECT count(*) FROM invoice_followup_behaviour),
+                          (SELECT count(*) FROM account_move
+                            WHERE followup_predicted_date IS NOT NULL),
+                          (SELECT count(*) FROM invoice_followup_cashin)"""
+            )
+        )[0]
+        cr.rollback()
+    return {
+        "counts": dict(zip(names, counts, strict=True)),
+        "stored": dict(zip(("behaviour", "predicted", "cashin"), stored, strict=True)),
+        "first": first,
+        "daily": daily,
+        "again": again,
+        "load_average": os.getloadavg()[0],
+    }
+
+
 WORKERS = {
     "generate": worker_generate,
+    "history": worker_history,
     "ours": worker_ours,
     "probe": worker_probe,
     "oca": worker_oca,
+    "refresh": worker_refresh,
 }
 
 
@@ -945,6 +1320,105 @@ def print_report(args, ours, oca, probe, oca_version, timings):
     return ratio
 
 
+def ensure_refresh_db(args, ours_path, timings):
+    """ifu_bench_refresh_<customers>x<invoices>: invoice_followup installed, paid
+    histories made through the ORM for customers/copies customers (invoices/copies
+    invoices), then multiplied in SQL; built once per size, seed, day and addon
+    files, then reused."""
+    db = f"{DB_PREFIX}refresh_{args.refresh_customers}x{args.refresh_invoices}"
+    signature = (
+        f"v{GEN_VERSION}:{args.refresh_customers}:{args.refresh_invoices}:"
+        f"{args.refresh_copies}:{args.seed}:{datetime.date.today()}:"
+        f"{addon_hash(os.path.join(ours_path[-1], 'invoice_followup'))}"
+    )
+    if not args.regenerate and db_param(db, "ifu_bench.signature") == signature:
+        say(f"reusing {db} (same size, seed, day and addon files)")
+        return db
+    seed_customers = args.refresh_customers // args.refresh_copies
+    seed_invoices = args.refresh_invoices // args.refresh_copies
+    say(
+        f"building {db}: {seed_customers} customers and {seed_invoices} invoices "
+        f"through the ORM, then {args.refresh_copies} SQL copies; cached for "
+        "later runs today"
+    )
+    db_drop(db)
+    timings["refresh: install"] = odoo_install(
+        db, "invoice_followup", ours_path, "refresh-install.log"
+    )
+    seed = run_worker(
+        "history",
+        db,
+        ours_path,
+        {
+            "customers": seed_customers,
+            "invoices": seed_invoices,
+            "seed": args.seed,
+            "batch": args.batch,
+            "signature": "incomplete",
+        },
+        "refresh-seed.log",
+    )
+    timings["refresh: ORM seed"] = seed["seconds"]
+    start = time.perf_counter()
+    multiply_ledger(db, args.refresh_copies)
+    timings["refresh: SQL copies"] = time.perf_counter() - start
+    start = time.perf_counter()
+    db_vacuum_analyze(db)
+    timings["refresh: VACUUM ANALYZE"] = time.perf_counter() - start
+    db_set_param(db, "ifu_bench.signature", signature)
+    return db
+
+
+def print_refresh(args, res):
+    counts = res["counts"]
+    print()
+    print("=" * 78)
+    print(
+        f"Insight refresh (invoice.followup.run._refresh_insight), "
+        f"{datetime.date.today()}"
+    )
+    print("=" * 78)
+    print(
+        f"on {counts['customers']:,} customers, {counts['invoices']:,} posted "
+        f"invoices ({counts['paid']:,} paid, {counts['open']:,} open), "
+        f"{counts['moves']:,} moves in all, {counts['lines']:,} journal items, "
+        f"{counts['partials']:,} partial reconciliations"
+    )
+    print(
+        f"volume: {args.refresh_copies} SQL copies (INSERT ... SELECT, new ids and "
+        "new customers) of invoices and payments made through the ORM for "
+        f"{args.refresh_customers // args.refresh_copies} customers; ANALYZEd"
+    )
+    width = 24
+    print()
+    print(
+        f"{'':{width}} {'first (tables empty)':>22} {'daily (rows exist)':>20}"
+        f" {'queries':>8}"
+    )
+    for name, _model in REFRESH_PARTS:
+        first, again = res["first"][name], res["again"][name]
+        print(
+            f"{name:{width}} {first['seconds']:>21.2f}s {again['seconds']:>19.2f}s"
+            f" {again['queries']:>8}"
+        )
+    total = sum(part["seconds"] for part in res["first"].values())
+    total_again = sum(part["seconds"] for part in res["again"].values())
+    print(f"{'sum of the parts':{width}} {total:>21.2f}s {total_again:>19.2f}s")
+    daily = res["daily"]
+    print(
+        f"{'_refresh_insight()':{width}} {'':>22} {daily['seconds']:>19.2f}s"
+        f" {daily['queries']:>8}"
+    )
+    stored = res["stored"]
+    print()
+    print(
+        f"stored: {stored['behaviour']:,} behaviour rows, {stored['predicted']:,} "
+        f"invoices with a predicted date, {stored['cashin']:,} cash-in rows; "
+        f"load average at the end {res['load_average']:.2f}"
+    )
+    print("=" * 78)
+
+
 # ============================================================================ main
 
 
@@ -965,7 +1439,26 @@ def main(argv=None):
         "--skip-probe", action="store_true", help="no queries-per-step probe"
     )
     parser.add_argument(
-        "--regenerate", action="store_true", help="rebuild the base database"
+        "--regenerate", action="store_true", help="rebuild the generated databases"
+    )
+    parser.add_argument(
+        "--skip-refresh",
+        action="store_true",
+        help="no insight refresh timing on the large ledger (its build takes a few "
+        "minutes, once a day)",
+    )
+    parser.add_argument("--refresh-customers", type=int, default=20000)
+    parser.add_argument("--refresh-invoices", type=int, default=200000)
+    parser.add_argument(
+        "--refresh-copies",
+        type=int,
+        default=100,
+        help="SQL copies of the ORM-made seed (its size: customers / copies)",
+    )
+    parser.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help="only the insight refresh timing (no follow-up run, no OCA)",
     )
     parser.add_argument(
         "--oca-spec", default=OCA_SPEC, help=f"pip requirement (default {OCA_SPEC})"
@@ -1014,6 +1507,17 @@ def main(argv=None):
     os.makedirs(DATA_DIR, exist_ok=True)
     core = core_addons_path()
     timings = {}
+    if args.refresh_only:
+        ours_path = core + [os.path.realpath(args.addons_dir)]
+        refresh_db = ensure_refresh_db(args, ours_path, timings)
+        say(f"timing the insight refresh on {refresh_db}")
+        refresh = run_worker("refresh", refresh_db, ours_path, {}, "refresh.log")
+        print_refresh(args, refresh)
+        if timings:
+            print(
+                "Preparation: " + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items())
+            )
+        return 0
     base = f"{DB_PREFIX}base_{args.customers}x{args.invoices}"
     signature = (
         f"v{GEN_VERSION}:{args.customers}:{args.invoices}:"
@@ -1083,7 +1587,15 @@ def main(argv=None):
         oca = run_worker("oca", oca_db, core + [oca_addons], {}, "oca.log")
         say(f"OCA: {oca['customers']} customers in {oca['seconds']:.1f}s")
 
+    refresh = None
+    if not args.skip_refresh:
+        refresh_db = ensure_refresh_db(args, ours_path, timings)
+        say(f"timing the insight refresh on {refresh_db}")
+        refresh = run_worker("refresh", refresh_db, ours_path, {}, "refresh.log")
+
     ratio = print_report(args, ours, oca, probe, oca_version, timings)
+    if refresh:
+        print_refresh(args, refresh)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(
@@ -1094,6 +1606,7 @@ def main(argv=None):
                     "ratio": ratio,
                     "oca_version": oca_version,
                     "timings": timings,
+                    "refresh": refresh,
                 },
                 fh,
                 indent=2,

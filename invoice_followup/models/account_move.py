@@ -26,8 +26,6 @@ PAUSE_REASONS = [
 ]
 
 
-
-
 # pauses that only an accountant (or a payment plan) lifts: customers' answers never do
 ACCOUNTANT_PAUSES = ("manual", "excluded", "payment_plan")
 

@@ -68,7 +68,7 @@ class InvoiceFollowupAnswer(models.Model):
         help="What the invoices concerned owed when the customer answered, in "
         "company currency.",
     )
-    answered_by = fields.Char("Answered By", readonly=True)
+    answered_by = fields.Char(readonly=True)
     user_id = fields.Many2one(
         "res.users", "Recorded By", readonly=True, default=lambda self: self.env.user
     )
@@ -92,11 +92,15 @@ class InvoiceFollowupAnswer(models.Model):
         ``moves`` with ``reason`` (a reason record, may be empty)."""
         partner = (partner or moves.commercial_partner_id[:1]).commercial_partner_id
         company = moves.company_id[:1] or self.env.company
-        step = self.env["invoice.followup.log"].sudo().search(
-            [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
-            + ([("move_ids", "in", moves.ids)] if moves else []),
-            order="date desc, id desc",
-            limit=1,
+        step = (
+            self.env["invoice.followup.log"]
+            .sudo()
+            .search(
+                [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
+                + ([("move_ids", "in", moves.ids)] if moves else []),
+                order="date desc, id desc",
+                limit=1,
+            )
         )
         return self.sudo().create(
             {

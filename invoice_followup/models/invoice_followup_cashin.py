@@ -168,10 +168,14 @@ class InvoiceFollowupCashin(models.Model):
     @api.model
     def _plan_rates(self):
         """{company id: share of the settled plans that were kept}, smoothed."""
-        rows = self.env["invoice.payment.plan"].sudo()._read_group(
-            [("state", "in", ("done", "broken"))],
-            ["company_id", "state"],
-            ["__count"],
+        rows = (
+            self.env["invoice.payment.plan"]
+            .sudo()
+            ._read_group(
+                [("state", "in", ("done", "broken"))],
+                ["company_id", "state"],
+                ["__count"],
+            )
         )
         kept, settled = {}, {}
         for company, state, count in rows:
@@ -184,8 +188,8 @@ class InvoiceFollowupCashin(models.Model):
 
     @api.model
     def _add_instalments(self, today, week0, last, frozen):
-        plans = self.env["invoice.payment.plan"].sudo().search(
-            [("state", "=", "active")]
+        plans = (
+            self.env["invoice.payment.plan"].sudo().search([("state", "=", "active")])
         )
         rate = self._plan_rates()
         values = []

@@ -208,15 +208,19 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_followup_reason(self):
         since = fields.Datetime.subtract(fields.Datetime.now(), days=365)
-        groups = self.env["invoice.followup.answer"].sudo()._read_group(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("reason_id", "!=", False),
-                ("date", ">=", since),
-            ],
-            ["partner_id", "reason_id"],
-            ["__count", "date:max"],
+        groups = (
+            self.env["invoice.followup.answer"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("reason_id", "!=", False),
+                    ("date", ">=", since),
+                ],
+                ["partner_id", "reason_id"],
+                ["__count", "date:max"],
+            )
         )
         best = {}
         totals = {}
@@ -226,7 +230,9 @@ class ResPartner(models.Model):
                 best[partner] = (reason, count, last)
         for partner in self:
             commercial = partner.commercial_partner_id
-            reason, count, _last = best.get(commercial, (self.env["invoice.followup.reason"], 0, None))
+            reason, count, _last = best.get(
+                commercial, (self.env["invoice.followup.reason"], 0, None)
+            )
             partner.followup_reason_id = reason
             partner.followup_reason_summary = (
                 self.env._(
@@ -246,7 +252,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.commercial_partner_id
         row = next(
-            (b for b in partner.sudo().followup_behaviour_ids if b.company_id == company),
+            (
+                b
+                for b in partner.sudo().followup_behaviour_ids
+                if b.company_id == company
+            ),
             None,
         )
         level = (

@@ -72,8 +72,10 @@ class TestFollowupForecast(FollowupCommon):
         )
         self.assertAlmostEqual(self.open_b.followup_predicted_days, 20 / 7, places=2)
         self.assertEqual(self.open_b.followup_predicted_date, due + timedelta(days=3))
-        self.assertIn("3 paid invoice(s), median on the due date, pulled towards",
-                      self.open_b.followup_predicted_basis)
+        self.assertIn(
+            "3 paid invoice(s), median on the due date, pulled towards",
+            self.open_b.followup_predicted_basis,
+        )
         self.assertEqual(self.open_c.followup_predicted_date, due + timedelta(days=5))
         self.assertEqual(
             self.open_c.followup_predicted_basis,
@@ -156,9 +158,7 @@ class TestFollowupForecast(FollowupCommon):
         self.assertEqual(sum(past.mapped("actual")), 200.0)
         # the coming weeks were made again: the paid 200 is no longer expected
         self.assertFalse(
-            Cashin.search(
-                [("move_id", "=", self.late_a.id), ("week", ">", WEEK0)]
-            )
+            Cashin.search([("move_id", "=", self.late_a.id), ("week", ">", WEEK0)])
         )
 
     def test_plan_instalments_weighted_by_how_plans_are_kept(self):

@@ -152,7 +152,9 @@ class TestFollowupReasons(FollowupCommon):
             ["reason_id", "risk_band", "country_id", "date:month"],
             ["__count", "amount:sum"],
         )
-        by_reason = {reason.name: (count, total) for reason, _b, _c, _m, count, total in groups}
+        by_reason = {
+            reason.name: (count, total) for reason, _b, _c, _m, count, total in groups
+        }
         self.assertEqual(by_reason["Cash-flow difficulty"][0], 3)
         self.assertEqual(by_reason["Missing purchase order or approval"], (1, 400.0))
         self.assertEqual({g[2] for g in groups}, {self.country_sa})

@@ -213,7 +213,11 @@ class TestPortalSecurity(FollowupHttpCommon):
         response = self._post_answer(
             self.move,
             "question",
-            {"request_type": "question", "reason": self._reason("other").id, "note": "x"},
+            {
+                "request_type": "question",
+                "reason": self._reason("other").id,
+                "note": "x",
+            },
             files={
                 "attachment": (
                     "note.txt",

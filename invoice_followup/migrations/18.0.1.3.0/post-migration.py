@@ -6,6 +6,8 @@ and the invoices' reason start with the history."""
 
 from openupgradelib import openupgrade
 
+from odoo.tools import SQL
+
 LEGACY_REASON = openupgrade.get_legacy_name("followup_question_reason")
 
 # old request reason -> xml id of the new list ("already paid" carries none)
@@ -24,10 +26,13 @@ def migrate(env, version):
     if not openupgrade.column_exists(cr, "account_move", LEGACY_REASON):
         return
     cr.execute(
-        f"""SELECT id, followup_question_type, "{LEGACY_REASON}",
-                   followup_question_note, write_date
-              FROM account_move
-             WHERE followup_question_type IS NOT NULL ORDER BY id"""
+        SQL(
+            """SELECT id, followup_question_type, %s, followup_question_note,
+                      write_date
+                 FROM account_move
+                WHERE followup_question_type IS NOT NULL ORDER BY id""",
+            SQL.identifier(LEGACY_REASON),
+        )
     )
     Answer = env["invoice.followup.answer"].sudo()
     for move_id, kind, old_reason, note, when in cr.fetchall():
