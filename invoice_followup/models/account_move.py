@@ -200,10 +200,7 @@ class AccountMove(models.Model):
     @api.depends("followup_answer_ids.reason_id", "followup_answer_ids.date")
     def _compute_followup_reason(self):
         for move in self:
-            answers = move.followup_answer_ids.filtered("reason_id").sorted(
-                lambda a: (a.date, a.id), reverse=True
-            )
-            move.followup_reason_id = answers[:1].reason_id
+            move.followup_reason_id = move.followup_answer_ids._latest_reason()
 
     @api.depends(
         "invoice_date_due",

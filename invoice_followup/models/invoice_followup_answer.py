@@ -86,6 +86,14 @@ class InvoiceFollowupAnswer(models.Model):
         related="partner_id.user_id", store=True, string="Salesperson"
     )
 
+    def _latest_reason(self):
+        """The reason of the latest of these answers that has one."""
+        return (
+            self.filtered("reason_id")
+            .sorted(lambda a: (a.date, a.id), reverse=True)[:1]
+            .reason_id
+        )
+
     @api.model
     def _record(self, kind, moves, reason, name="", note="", partner=None):
         """Record one answer of ``partner`` (else the invoices' customer) about

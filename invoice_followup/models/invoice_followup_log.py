@@ -47,10 +47,7 @@ class InvoiceFollowupLog(models.Model):
     @api.depends("answer_ids.reason_id", "answer_ids.date")
     def _compute_reason(self):
         for step in self:
-            answers = step.answer_ids.filtered("reason_id").sorted(
-                lambda a: (a.date, a.id), reverse=True
-            )
-            step.reason_id = answers[:1].reason_id
+            step.reason_id = step.answer_ids._latest_reason()
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, readonly=True
