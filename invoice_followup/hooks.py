@@ -45,6 +45,11 @@ def uninstall_hook(env):
         (KEPT_MODELS,),
     )
     kept_demo = len(env.cr.fetchall())
+    # the answers refer to the reasons with ON DELETE RESTRICT (a reason in use
+    # is archived, not deleted): they go first, or Odoo could not delete the
+    # reasons of its data
+    answers = env["invoice.followup.answer"].sudo().search([])
+    answers.unlink()
     if kept_demo:
         _logger.info(
             "Uninstalling invoice_followup: %s records of its demo data "
@@ -57,7 +62,8 @@ def uninstall_hook(env):
         "and journal items, and the customers "
         "are kept unchanged; the follow-up stages, %s follow-up steps, %s "
         "payment plans and the follow-up fields "
-        "(pauses, answers, promises, portal links) are removed. Installing the "
+        "(pauses, answers and their reasons, promises, portal links) are removed. "
+        "Installing the "
         "module again starts a fresh follow-up.",
         invoices,
         steps,
