@@ -278,12 +278,15 @@ class ResPartner(models.Model):
             level, row = partner._followup_risk_level(company)
             partner.payment_risk_level = level
             commercial = partner.commercial_partner_id
-            if commercial.payment_risk_override:
+            if commercial.payment_risk_override_uid:
                 partner.payment_risk_source = self.env._(
                     "Set by hand by %(user)s on %(date)s",
-                    user=commercial.payment_risk_override_uid.name or "?",
-                    date=commercial.payment_risk_override_date or "?",
+                    user=commercial.payment_risk_override_uid.name,
+                    date=commercial.payment_risk_override_date,
                 )
+            elif commercial.payment_risk_override:
+                # set before who and when were recorded (an upgrade, the demo)
+                partner.payment_risk_source = self.env._("Set by hand")
             elif row and row.paid_count:
                 partner.payment_risk_source = self.env._(
                     "Payment behaviour (risk score %(score)s)", score=row.risk_score
@@ -304,16 +307,13 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Unsupported search on the payment risk."))
         levels = [value] if isinstance(value, str) else list(value or [])
         company = self.env.company
-        bands = (
+        rows = (
             self.env["invoice.followup.behaviour"]
             .sudo()
-            .search([("company_id", "=", company.id), ("risk_band", "in", levels)])
+            .search([("company_id", "=", company.id)])
         )
-        others = (
-            self.env["invoice.followup.behaviour"]
-            .sudo()
-            .search([("company_id", "=", company.id), ("risk_band", "not in", levels)])
-        )
+        bands = rows.filtered(lambda row: row.risk_band in levels)
+        others = rows - bands
         domain = [
             "|",
             ("commercial_partner_id.payment_risk_override", "in", levels),
