@@ -52,7 +52,7 @@ SHRINK_TRIES = (0.5, 1, 2, 4, 8)
 MIN_INVOICES = 30  # fewer back-tested invoices: too small to conclude
 METHODS = (
     # (key, label)
-    ("predicted", "prediction (median shrunk to the company's)"),
+    ("predicted", "prediction (median shrunk to the company's, k learnt)"),
     ("due", "baseline: paid on the due date"),
     ("mean", "baseline: the customer's average delay"),
     ("median", "for information: the customer's median, unshrunk"),
@@ -87,7 +87,7 @@ def worker_backtest(db, addons_path, opts):
         rows = env.execute_query(
             SQL(
                 """SELECT h.partner_id, p.ref, pr.paid_count, pr.median, pr.mean,
-                          pr.company_median, pr.predicted, h.late
+                          pr.company_median, pr.predicted, h.late, pr.weight
                      FROM (%s) pr
                      JOIN (%s) h ON h.move_id = pr.move_id
                      JOIN res_partner p ON p.id = h.partner_id
@@ -97,11 +97,12 @@ def worker_backtest(db, addons_path, opts):
             )
         )
         cr.rollback()
-    from odoo.addons.invoice_followup.models import (  # noqa: PLC0415
-        invoice_followup_prediction as module,
-    )
-
-    return {"rows": [list(row) for row in rows], "weight": module.SHRINK_WEIGHT}
+    weights = sorted(row[-1] for row in rows)
+    return {
+        "rows": [list(row[:-1]) for row in rows],
+        "weight": weights[len(weights) // 2] if weights else None,
+        "weights": [weights[0], weights[-1]] if weights else None,
+    }
 
 
 def worker_history(db, addons_path, opts):
@@ -222,8 +223,10 @@ def print_set(name, result, meta):
             )
     print()
     print(
-        "For information, the same formula with another weight k of the company's "
-        f"median (the addon's: {result['weight']}):"
+        "For information, the same formula with a fixed weight k of the company's "
+        "median (the addon's, learnt per company and month: median "
+        f"{fmt(result['weight'])}, from {fmt((result['weights'] or [None])[0])} to "
+        f"{fmt((result['weights'] or [None, None])[1])}):"
     )
     for k in SHRINK_TRIES:
         maes = "".join(f"{fmt(shrunk_mae(r, k)):>12}" for _l, r in parts)

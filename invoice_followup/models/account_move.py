@@ -180,6 +180,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     @api.depends(
         "followup_predicted_date",
+        "followup_predicted_days",
         "followup_predicted_count",
         "followup_predicted_median",
         "followup_predicted_late",
@@ -192,6 +193,7 @@ class AccountMove(models.Model):
                     move.followup_predicted_count,
                     move.followup_predicted_median,
                     move.followup_predicted_late,
+                    move.followup_predicted_days,
                 )
                 if move.followup_predicted_date
                 else ""

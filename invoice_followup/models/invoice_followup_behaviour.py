@@ -227,18 +227,19 @@ class InvoiceFollowupBehaviour(models.Model):
                        m.id AS move_id, p.amount,
                        GREATEST(p.max_date - l.date_maturity, 0) AS late,
                        GREATEST(p.max_date - m.invoice_date, 0) AS to_pay,
-                       p.max_date
+                       p.max_date,
+                       count(*) OVER (PARTITION BY m.id) AS move_payments
                   FROM account_partial_reconcile p
                   JOIN account_move_line l ON l.id = p.debit_move_id
                   JOIN account_move m ON m.id = l.move_id
                  WHERE m.move_type IN %(types)s AND m.state = 'posted'
                    AND l.display_type = 'payment_term'
                    AND l.date_maturity IS NOT NULL AND p.amount > 0 %(only)s
-            ), per_move AS (
-                SELECT partner_id, company_id, move_id, count(*) AS payments
-                  FROM paid GROUP BY partner_id, company_id, move_id
             ), ledger AS (
                 SELECT partner_id, company_id,
+                       count(DISTINCT move_id) AS paid_count,
+                       count(DISTINCT move_id) FILTER (WHERE move_payments > 1)::float
+                           / count(DISTINCT move_id) AS share_partial,
                        sum(amount * late) / sum(amount) AS avg_days_late,
                        stddev_pop(late) AS days_late_spread,
                        COALESCE(sum(amount) FILTER (WHERE late = 0), 0)
@@ -256,11 +257,6 @@ class InvoiceFollowupBehaviour(models.Model):
                            AS earlier_days_late
                   FROM paid GROUP BY partner_id, company_id
                 HAVING sum(amount) > 0
-            ), parts AS (
-                SELECT partner_id, company_id, count(*) AS paid_count,
-                       count(*) FILTER (WHERE payments > 1)::float / count(*)
-                           AS share_partial
-                  FROM per_move GROUP BY partner_id, company_id
             ), moves AS (
                 SELECT m.commercial_partner_id AS partner_id, m.company_id,
                        COALESCE(sum(m.amount_residual_signed) FILTER (
@@ -295,11 +291,11 @@ class InvoiceFollowupBehaviour(models.Model):
                  GROUP BY cp.commercial_partner_id, pl.company_id
             ), figures AS (
                 SELECT mv.partner_id, mv.company_id,
-                       COALESCE(pa.paid_count, 0) AS paid_count,
+                       COALESCE(lg.paid_count, 0) AS paid_count,
                        COALESCE(lg.avg_days_late, 0) AS avg_days_late,
                        COALESCE(lg.days_late_spread, 0) AS days_late_spread,
                        COALESCE(lg.share_on_time, 0) AS share_on_time,
-                       COALESCE(pa.share_partial, 0) AS share_partial,
+                       COALESCE(lg.share_partial, 0) AS share_partial,
                        COALESCE(lg.avg_days_to_pay, 0) AS avg_days_to_pay,
                        COALESCE(lg.recent_days_late, 0) AS recent_days_late,
                        COALESCE(lg.earlier_days_late, 0) AS earlier_days_late,
@@ -316,7 +312,6 @@ class InvoiceFollowupBehaviour(models.Model):
                        mv.question_count, mv.dispute_count
                   FROM moves mv
                   LEFT JOIN ledger lg USING (partner_id, company_id)
-                  LEFT JOIN parts pa USING (partner_id, company_id)
                   LEFT JOIN plans pl USING (partner_id, company_id)
             ), ratios AS (
                 SELECT f.*,

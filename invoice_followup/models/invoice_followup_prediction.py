@@ -3,10 +3,20 @@
 towards the company-wide pattern when the customer has few paid invoices.
 
 Simple statistics, said in words: the median of how late (or early) the
-customer's fully paid invoices were paid, shrunk towards the company's median
-with the weight of SHRINK_WEIGHT invoices:
+customer's fully paid invoices were paid, shrunk towards the company's median:
 
     predicted days late = (n * customer median + k * company median) / (n + k)
+
+The weight k of the company's median is learnt from the company's own ledger
+(empirical Bayes, with robust spreads so that a few very late payments do not
+decide it): k = (pi / 2) * (within / between) ** 2, where "within" is the median,
+over customers with 2 paid invoices or more, of each customer's median absolute
+deviation, and "between" the median absolute deviation of their medians (the
+median of n invoices varies like pi / 2 * spread ** 2 / n). Customers who differ
+much from each other and little from themselves get a small k (their own history
+counts fast), alike customers a large one. Bounded to [K_MIN, K_MAX]; with fewer
+than K_MIN_CUSTOMERS such customers there is nothing to learn from and k is
+K_DEFAULT.
 
 The same SQL serves the daily refresh (what is known today, for every open
 invoice) and the back-test of benchmarks/forecast.py (what was known at the start
@@ -19,8 +29,13 @@ from odoo.tools import SQL
 
 from .account_move import FOLLOWUP_MOVE_TYPES
 
-# the company-wide median counts as this many of the customer's paid invoices
-SHRINK_WEIGHT = 4
+# the company-wide median counts as k of the customer's paid invoices (see above)
+K_DEFAULT = 4
+K_MIN = 0.05
+K_MAX = 20
+K_MIN_CUSTOMERS = 3
+# the basis says "pulled towards the company's usual delay" from this pull (days)
+PULL_DAYS = 1
 
 
 class InvoiceFollowupPrediction(models.AbstractModel):
@@ -51,7 +66,8 @@ class InvoiceFollowupPrediction(models.AbstractModel):
 
     @api.model
     def _predict_sql(self, targets, with_partner=False):
-        """Rows (move_id, paid_count, median, mean, company_median, predicted) for
+        """Rows (move_id, paid_count, median, mean, company_median, predicted,
+        weight k of the company's median) for
         ``targets``, a SQL query of rows (move_id, partner_id, company_id, as_of):
         what the history paid before ``as_of`` says of each."""
         return SQL(
@@ -69,20 +85,58 @@ class InvoiceFollowupPrediction(models.AbstractModel):
                        AND h.company_id = k.company_id AND h.paid_on < k.as_of
                  GROUP BY k.partner_id, k.company_id, k.as_of
             ), ckeys AS (SELECT DISTINCT company_id, as_of FROM targets),
-            comp AS (
-                SELECT c.company_id, c.as_of,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY h.late)
-                           AS company_median
+            known AS (  -- the whole company's paid history before each as_of
+                SELECT c.company_id, c.as_of, h.partner_id, h.late
                   FROM ckeys c
-                  LEFT JOIN hist h ON h.company_id = c.company_id
-                       AND h.paid_on < c.as_of
+                  JOIN hist h ON h.company_id = c.company_id AND h.paid_on < c.as_of
+            ), percust AS (
+                SELECT company_id, as_of, partner_id, count(*) AS n,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY late) AS med
+                  FROM known GROUP BY company_id, as_of, partner_id
+            ), mads AS (  -- how much each customer differs from itself
+                SELECT k.company_id, k.as_of, k.partner_id, e.med,
+                       percentile_cont(0.5) WITHIN GROUP (
+                           ORDER BY abs(k.late - e.med)) AS mad
+                  FROM known k
+                  JOIN percust e USING (company_id, as_of, partner_id)
+                 WHERE e.n >= 2
+                 GROUP BY k.company_id, k.as_of, k.partner_id, e.med
+            ), centre AS (
+                SELECT company_id, as_of, count(*) AS customers,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY mad) AS within_mad,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY med) AS mid
+                  FROM mads GROUP BY company_id, as_of
+            ), spread AS (  -- and how much customers differ from each other
+                SELECT c.company_id, c.as_of, c.customers, c.within_mad,
+                       percentile_cont(0.5) WITHIN GROUP (
+                           ORDER BY abs(m.med - c.mid)) AS between_mad
+                  FROM centre c
+                  JOIN mads m ON m.company_id = c.company_id AND m.as_of = c.as_of
+                 GROUP BY c.company_id, c.as_of, c.customers, c.within_mad
+            ), comp AS (
+                SELECT c.company_id, c.as_of,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY k.late)
+                           AS company_median,
+                       CASE WHEN min(s.customers) IS NULL
+                                 OR min(s.customers) < %(k_customers)s
+                            THEN %(k_default)s
+                            WHEN min(s.between_mad) = 0 THEN %(k_max)s
+                            ELSE LEAST(GREATEST(pi() / 2 * (min(s.within_mad)
+                                 / min(s.between_mad)) ^ 2, %(k_min)s), %(k_max)s)
+                       END AS k
+                  FROM ckeys c
+                  LEFT JOIN known k
+                       ON k.company_id = c.company_id AND k.as_of = c.as_of
+                  LEFT JOIN spread s
+                       ON s.company_id = c.company_id AND s.as_of = c.as_of
                  GROUP BY c.company_id, c.as_of
             )
             SELECT t.move_id, %(partner)s cu.paid_count, cu.median, cu.mean,
                    COALESCE(co.company_median, 0) AS company_median,
                    (cu.paid_count * COALESCE(cu.median, 0)
-                        + %(k)s * COALESCE(co.company_median, 0))
-                       / (cu.paid_count + %(k)s) AS predicted
+                        + co.k * COALESCE(co.company_median, 0))
+                       / (cu.paid_count + co.k) AS predicted,
+                   co.k AS weight
               FROM targets t
               JOIN cust cu ON cu.partner_id = t.partner_id
                    AND cu.company_id = t.company_id AND cu.as_of = t.as_of
@@ -90,7 +144,10 @@ class InvoiceFollowupPrediction(models.AbstractModel):
             """,
             history=self._history_sql(),
             targets=targets,
-            k=SHRINK_WEIGHT,
+            k_customers=K_MIN_CUSTOMERS,
+            k_default=K_DEFAULT,
+            k_min=K_MIN,
+            k_max=K_MAX,
             partner=SQL("t.partner_id,") if with_partner else SQL(),
         )
 
@@ -123,8 +180,10 @@ class InvoiceFollowupPrediction(models.AbstractModel):
         return {row[0]: row[1:] for row in rows}
 
     @api.model
-    def _basis_words(self, count, median, late=False):
-        """The prediction's basis in words: "12 paid invoices, median 9 days late"."""
+    def _basis_words(self, count, median, late=False, predicted=None):
+        """The prediction's basis in words: "12 paid invoices, median 9 days late";
+        said "pulled towards the company's usual delay" when that moved the
+        ``predicted`` days late by PULL_DAYS or more."""
         days = round(median)
         delay = (
             self.env._("%(days)s days late", days=days)
@@ -137,7 +196,7 @@ class InvoiceFollowupPrediction(models.AbstractModel):
             words = self.env._(
                 "No paid invoice yet: the company's median, %(delay)s", delay=delay
             )
-        elif count < SHRINK_WEIGHT:
+        elif predicted is not None and abs(predicted - median) >= PULL_DAYS:
             words = self.env._(
                 "%(count)s paid invoice(s), median %(delay)s, pulled towards the "
                 "company's usual delay",

@@ -202,7 +202,9 @@ class ResPartner(models.Model):
             )
             partner.payment_predicted_days_late = predicted
             partner.payment_predicted_basis = (
-                Prediction._basis_words(count, median) if partner.id else False
+                Prediction._basis_words(count, median, predicted=predicted)
+                if partner.id
+                else False
             )
 
     @api.depends_context("company")

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import math
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -90,6 +91,49 @@ class TestFollowupForecast(FollowupCommon):
             "5 paid invoices, median 6 days late",
         )
 
+    @freeze_time(TODAY)
+    def test_weight_learnt_from_the_ledger(self):
+        """With a third customer of two paid invoices or more, the company's
+        weight k is learnt. Al Waha paid two invoices 20 and 24 days late. By
+        hand: each customer's median absolute deviation, Gulf Trading (median
+        6 of 2 4 6 8 30) 2, Northwind (0 of 0 0 10) 0, Al Waha (22) 2: within
+        = 2; their medians 6 0 22, around their median 6: 0 6 16, between = 6;
+        k = pi / 2 * (2 / 6) ** 2 = 0.1745. The company's median of its ten
+        paid invoices (0 0 2 4 6 8 10 20 24 30) is 7. Gulf Trading: (5 * 6 +
+        k * 7) / (5 + k) = 6.03; Northwind (0 + k * 7) / (3 + k) = 0.38;
+        Al Waha (2 * 22 + k * 7) / (2 + k) = 20.80, pulled by more than a day,
+        and said so; New Horizon, without history: the company's 7."""
+        waha = self.env["res.partner"].create({"name": "Al Waha", "is_company": True})
+        for index, late in enumerate((20, 24)):
+            start = TODAY - timedelta(days=150 + 10 * index)
+            move = self._invoice(partner=waha, invoice_date=start, term=self.term_30)
+            self._pay(move, date=start + timedelta(days=30 + late))
+        open_w = self._invoice(
+            partner=waha, invoice_date=TODAY - timedelta(days=20), term=self.term_30
+        )
+        self.env["invoice.followup.prediction"]._refresh()
+        k = math.pi / 2 * (2 / 6) ** 2
+        self.assertAlmostEqual(
+            self.open_a.followup_predicted_days, (30 + 7 * k) / (5 + k), places=4
+        )
+        self.assertAlmostEqual(
+            self.open_b.followup_predicted_days, 7 * k / (3 + k), places=4
+        )
+        self.assertAlmostEqual(
+            open_w.followup_predicted_days, (44 + 7 * k) / (2 + k), places=4
+        )
+        self.assertAlmostEqual(self.open_c.followup_predicted_days, 7, places=4)
+        due = TODAY + timedelta(days=10)
+        self.assertEqual(open_w.followup_predicted_date, due + timedelta(days=21))
+        self.assertEqual(
+            open_w.followup_predicted_basis,
+            "2 paid invoice(s), median 22 days late, pulled towards the company's "
+            "usual delay",
+        )
+        self.assertEqual(
+            self.open_a.followup_predicted_basis, "5 paid invoices, median 6 days late"
+        )
+
     def test_back_test_rows_use_only_what_was_known(self):
         """The back-test's question (what was known on a date): asked on the day
         Northwind's oldest invoice was paid (180 days ago), none of its
@@ -117,7 +161,8 @@ class TestFollowupForecast(FollowupCommon):
                 )
             )
         )
-        move_id, count, median, mean, company_median, predicted = rows[0]
+        move_id, count, median, mean, company_median, predicted, weight = rows[0]
+        self.assertEqual(weight, 4)  # two customers: too few to learn it
         self.assertEqual((move_id, count, median, mean), (last.id, 0, None, None))
         self.assertEqual(company_median, 7.0)
         self.assertEqual(predicted, 7.0)
