@@ -4,7 +4,7 @@
     "name": "Invoice Follow-up",
     "summary": "Polite, multi-channel customer follow-up after invoicing: "
     "receipt checks, reminders by email, SMS and letter, escalation, worklist",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-followup/invoice_followup",
     "author": "invoice_followup contributors",

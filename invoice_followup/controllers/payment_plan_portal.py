@@ -12,6 +12,7 @@ from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..tools.portal_input import parse_count
 from .access import (
+    _token_matches,
     followup_partner,
     followup_plan,
     parse_id,
@@ -46,6 +47,21 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                 else 0
             )
         return values
+
+    @http.route()
+    def portal_my_invoice_detail(self, invoice_id, access_token=None, **kw):
+        """Odoo's invoice page; a visit through the invoice's signed link (the
+        reminder's "Pay now") counts as the customer opening the last step."""
+        response = super().portal_my_invoice_detail(
+            invoice_id, access_token=access_token, **kw
+        )
+        if access_token and not kw.get("report_type"):
+            move = request.env["account.move"].sudo().browse(invoice_id).exists()
+            if move and _token_matches(move, access_token):
+                request.env["invoice.followup.log"].sudo()._followup_mark_opened(
+                    move.commercial_partner_id
+                )
+        return response
 
     def _plan_redirect(self, plan, access_token, **params):
         if access_token:

@@ -124,6 +124,8 @@ class FollowupPortal(CustomerPortal):
             partner = followup_partner(pid, access_token)
         except Forbidden as error:
             return self._followup_refused(error)
+        if access_token:
+            request.env["invoice.followup.log"].sudo()._followup_mark_opened(partner)
         return self._followup_statement_page(partner, access_token, done=done)
 
     @http.route(
@@ -311,6 +313,10 @@ class FollowupPortal(CustomerPortal):
         )
         if refusal:
             return refusal
+        if access_token:
+            request.env["invoice.followup.log"].sudo()._followup_mark_opened(
+                move.commercial_partner_id
+            )
         return self._followup_answer_page(
             move, action, access_token, statement, done=done
         )

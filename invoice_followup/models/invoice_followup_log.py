@@ -18,6 +18,9 @@ from odoo.tools import SQL
 
 from ..tools.formatting import align, sms_amounts
 from ..tools.sms_segments import sms_segments
+from .invoice_followup_answer import ANSWER_KINDS
+from .invoice_followup_effect import OUTCOMES, WEEKDAYS, channel_mixes
+from .invoice_followup_risk_level import RISK_LEVELS
 
 _logger = logging.getLogger(__name__)
 
@@ -139,6 +142,82 @@ class InvoiceFollowupLog(models.Model):
         "a second one. "
         "Failed attempts and previews are not.",
     )
+
+    # what happened after the step: invoice.followup.effect, by the daily run
+    opened_date = fields.Datetime(
+        "Link Opened On",
+        readonly=True,
+        help="The first visit of the customer's signed link (statement or invoice "
+        "page) after this step and before the next one.",
+    )
+    paid_7_amount = fields.Monetary("Paid in 7 Days", readonly=True)
+    paid_14_amount = fields.Monetary("Paid in 14 Days", readonly=True)
+    paid_30_amount = fields.Monetary(
+        "Paid in 30 Days",
+        readonly=True,
+        help="Payments applied to this step's invoices within 30 days of it and "
+        "before the customer's next step (credit notes are not counted), in company "
+        "currency.",
+    )
+    paid_7_share = fields.Float("Share Paid in 7 Days", readonly=True, aggregator="avg")
+    paid_14_share = fields.Float(
+        "Share Paid in 14 Days",
+        readonly=True,
+        aggregator="avg",
+        help="Paid in 14 days divided by the amount claimed (1 = all of it).",
+    )
+    paid_30_share = fields.Float(
+        "Share Paid in 30 Days", readonly=True, aggregator="avg"
+    )
+    answer_kind = fields.Selection(
+        [*ANSWER_KINDS, ("receipt", "Confirmed receipt")],
+        "First Answer",
+        readonly=True,
+    )
+    promised = fields.Boolean(readonly=True)
+    paid_online = fields.Boolean(
+        readonly=True, help="An online payment of its invoices followed this step."
+    )
+    outcome = fields.Selection(
+        OUTCOMES,
+        readonly=True,
+        index=True,
+        help="The best thing that followed: paid, paid in part, promised, answered, "
+        "opened the link; nothing after 30 days.",
+    )
+    channel_mix = fields.Selection(
+        channel_mixes(), "Channels", readonly=True, help="The channels that went out."
+    )
+    lang = fields.Selection(
+        "_lang_get", "Language", readonly=True, help="The customer's language then."
+    )
+    risk_band = fields.Selection(
+        RISK_LEVELS, readonly=True, help="The customer's risk band then."
+    )
+    sent_weekday = fields.Selection(WEEKDAYS, "Weekday Sent", readonly=True)
+    sent_hour = fields.Integer("Hour Sent", readonly=True, aggregator=False)
+    effect_date = fields.Date("Effect Computed On", readonly=True)
+
+    @api.model
+    def _lang_get(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.model
+    def _followup_mark_opened(self, partner):
+        """The customer's signed link was visited: the first visit after its
+        latest step is that step's (the Follow-up Analysis "opened")."""
+        self.env.cr.execute(
+            SQL(
+                """UPDATE invoice_followup_log
+                      SET opened_date = now() at time zone 'UTC'
+                    WHERE id = (SELECT id FROM invoice_followup_log
+                                 WHERE partner_id = %s AND state = 'done'
+                                 ORDER BY date DESC, id DESC LIMIT 1)
+                      AND opened_date IS NULL""",
+                partner.commercial_partner_id.id,
+            )
+        )
+        self.invalidate_model(["opened_date"])
 
     def init(self):
         # one step per customer, company and day, whoever runs it (cron workers,

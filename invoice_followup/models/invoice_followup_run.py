@@ -91,10 +91,12 @@ class InvoiceFollowupRun(models.AbstractModel):
     def _refresh_insight(self):
         """What the day taught: each customer's payment behaviour, then the
         predicted payment dates (they read the company's default band of the
-        behaviour), then the cash-in forecast (it reads the predictions)."""
+        behaviour), then the cash-in forecast (it reads the predictions), then what
+        happened after each recent step."""
         self.env["invoice.followup.behaviour"].sudo()._refresh()
         self.env["invoice.followup.prediction"].sudo()._refresh()
         self.env["invoice.followup.cashin"].sudo()._refresh()
+        self.env["invoice.followup.effect"].sudo()._refresh()
 
     @api.model
     def _batch_size(self):
