@@ -32,6 +32,7 @@
         "wizards/invoice_payment_plan_wizard_views.xml",
         "views/invoice_followup_reason_views.xml",
         "views/invoice_followup_cashin_views.xml",
+        "views/invoice_followup_kpi_views.xml",
         "views/invoice_followup_stage_views.xml",
         "views/invoice_followup_log_views.xml",
         "views/invoice_followup_worklist_views.xml",

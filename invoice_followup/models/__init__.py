@@ -13,6 +13,7 @@ from . import invoice_followup_run
 from . import invoice_followup_behaviour
 from . import invoice_followup_prediction
 from . import invoice_followup_cashin
+from . import invoice_followup_kpi
 from . import invoice_followup_demo
 from . import invoice_followup_reason
 from . import invoice_followup_answer

@@ -619,6 +619,13 @@ class AccountMove(models.Model):
             self,
             reason or self.env["invoice.followup.reason"],
             name=name,
+            promise_date=date,
+            promise_amount=self.currency_id._convert(
+                self.followup_promise_amount,
+                self.company_currency_id,
+                self.company_id,
+                today,
+            ),
         )
         body = self.env._(
             "%(name)s promised to pay %(amount)s by %(date)s.",
@@ -639,6 +646,10 @@ class AccountMove(models.Model):
             if move.followup_pause_reason == "dispute":
                 values.update(followup_pause_reason=False, followup_paused_until=False)
             move.write(values)
+            move.followup_answer_ids.filtered(
+                lambda a: a.kind in ("question", "dispute", "paid")
+                and not a.resolved_date
+            ).sudo().resolved_date = fields.Datetime.now()
             move._message_log(
                 body=self.env._(
                     "Customer request resolved by %(user)s.", user=self.env.user.name

@@ -68,6 +68,21 @@ class InvoiceFollowupAnswer(models.Model):
         help="What the invoices concerned owed when the customer answered, in "
         "company currency.",
     )
+    promise_date = fields.Date(
+        "Promised Date",
+        readonly=True,
+        help="The date the customer promised to pay by (portal promise or call).",
+    )
+    promise_amount = fields.Monetary(
+        readonly=True,
+        help="The amount promised, in company currency (all that was due when not "
+        "said).",
+    )
+    resolved_date = fields.Datetime(
+        "Resolved On",
+        readonly=True,
+        help="When an accountant marked the question or dispute resolved.",
+    )
     answered_by = fields.Char(readonly=True)
     user_id = fields.Many2one(
         "res.users", "Recorded By", readonly=True, default=lambda self: self.env.user
@@ -95,9 +110,20 @@ class InvoiceFollowupAnswer(models.Model):
         )
 
     @api.model
-    def _record(self, kind, moves, reason, name="", note="", partner=None):
+    def _record(
+        self,
+        kind,
+        moves,
+        reason,
+        name="",
+        note="",
+        partner=None,
+        promise_date=None,
+        promise_amount=None,
+    ):
         """Record one answer of ``partner`` (else the invoices' customer) about
-        ``moves`` with ``reason`` (a reason record, may be empty)."""
+        ``moves`` with ``reason`` (a reason record, may be empty); a promise
+        says its date and amount (default: all that is due)."""
         partner = (partner or moves.commercial_partner_id[:1]).commercial_partner_id
         company = moves.company_id[:1] or self.env.company
         step = (
@@ -110,6 +136,7 @@ class InvoiceFollowupAnswer(models.Model):
                 limit=1,
             )
         )
+        amount = sum(moves.mapped("amount_residual_signed"))
         return self.sudo().create(
             {
                 "partner_id": partner.id,
@@ -118,7 +145,9 @@ class InvoiceFollowupAnswer(models.Model):
                 "reason_id": reason.id,
                 "move_ids": [fields.Command.set(moves.ids)],
                 "step_id": step.id,
-                "amount": sum(moves.mapped("amount_residual_signed")),
+                "amount": amount,
+                "promise_date": promise_date,
+                "promise_amount": (promise_amount or amount) if promise_date else 0,
                 "answered_by": name,
                 "note": note,
                 "risk_band": partner._followup_risk_level(company)[0],

@@ -126,7 +126,7 @@ class InvoiceFollowupEffect(models.AbstractModel):
                  ORDER BY t.id, s.date DESC, s.id DESC
             ), answers AS (
                 SELECT DISTINCT ON (a.step_id) a.step_id, a.kind,
-                       bool_or(a.kind = 'promise') OVER (PARTITION BY a.step_id)
+                       bool_or(a.promise_date IS NOT NULL) OVER (PARTITION BY a.step_id)
                            AS promised
                   FROM invoice_followup_answer a
                   JOIN steps st ON st.id = a.step_id

@@ -92,11 +92,13 @@ class InvoiceFollowupRun(models.AbstractModel):
         """What the day taught: each customer's payment behaviour, then the
         predicted payment dates (they read the company's default band of the
         behaviour), then the cash-in forecast (it reads the predictions), then what
-        happened after each recent step."""
+        happened after each recent step, then the receivables figures (they read
+        it)."""
         self.env["invoice.followup.behaviour"].sudo()._refresh()
         self.env["invoice.followup.prediction"].sudo()._refresh()
         self.env["invoice.followup.cashin"].sudo()._refresh()
         self.env["invoice.followup.effect"].sudo()._refresh()
+        self.env["invoice.followup.kpi"].sudo()._refresh()
 
     @api.model
     def _batch_size(self):

@@ -66,6 +66,9 @@ class InvoiceFollowupCallWizard(models.TransientModel):
                     name=self.env.user.name,
                     note=f"{outcome}. {self.note or ''}".strip(),
                     partner=partner,
+                    promise_date=self.promise_date
+                    if self.outcome == "promise"
+                    else None,
                 )
         call_type = self.env.ref("mail.mail_activity_data_call")
         partners.activity_ids.filtered(
