@@ -30,9 +30,9 @@ from odoo.tools import SQL
 from .account_move import FOLLOWUP_MOVE_TYPES
 
 # the company-wide median counts as k of the customer's paid invoices (see above)
-K_DEFAULT = 4
+K_DEFAULT = 1
 K_MIN = 0.05
-K_MAX = 20
+K_MAX = 4
 K_MIN_CUSTOMERS = 3
 # the basis says "pulled towards the company's usual delay" from this pull (days)
 PULL_DAYS = 1
