@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "application": False,
     "installable": True,
-    "depends": ["account_payment", "sms"],
+    "depends": ["account_payment", "sms", "rating"],
     "external_dependencies": {"python": ["phonenumbers", "openupgradelib"]},
     "data": [
         "security/invoice_followup_security.xml",
@@ -33,6 +33,7 @@
         "views/invoice_followup_reason_views.xml",
         "views/invoice_followup_cashin_views.xml",
         "views/invoice_followup_kpi_views.xml",
+        "views/rating_rating_views.xml",
         "views/invoice_followup_stage_views.xml",
         "views/invoice_followup_log_views.xml",
         "views/invoice_followup_worklist_views.xml",

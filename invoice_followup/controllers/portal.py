@@ -112,6 +112,9 @@ class FollowupPortal(CustomerPortal):
                 "message": done_message(done),
                 "error": error,
                 "logged_in": not request.env.user._is_public(),
+                "feedback_step": request.env["invoice.followup.log"]
+                .sudo()
+                ._followup_to_rate(partner),
             }
         )
         return request.render(
@@ -127,6 +130,26 @@ class FollowupPortal(CustomerPortal):
         if access_token:
             request.env["invoice.followup.log"].sudo()._followup_mark_opened(partner)
         return self._followup_statement_page(partner, access_token, done=done)
+
+    @http.route(
+        "/my/followup/rate/<int:step_id>/<int:rate>",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET"],
+        sitemap=False,
+    )
+    def portal_followup_rate(self, step_id, rate, pid=None, access_token=None, **kw):
+        """Whether a reminder helped: Odoo's rating page for the step, for its
+        customer only (signed link or login)."""
+        try:
+            partner = followup_partner(pid, access_token)
+        except Forbidden as error:
+            return self._followup_refused(error)
+        step = request.env["invoice.followup.log"].sudo().browse(step_id).exists()
+        if rate not in (1, 3, 5) or not step or step.partner_id != partner:
+            return request.not_found()
+        return request.redirect(f"/rate/{step._followup_rating_token()}/{rate}")
 
     @http.route(
         "/f/<string:token>", type="http", auth="public", website=True, sitemap=False

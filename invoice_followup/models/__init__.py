@@ -24,4 +24,5 @@ from . import mail_template
 from . import res_company
 from . import res_partner
 from . import res_config_settings
+from . import rating_rating
 from . import invoice_followup_worklist

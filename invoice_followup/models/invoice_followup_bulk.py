@@ -183,7 +183,12 @@ class InvoiceFollowupBulk(models.AbstractModel):
             ]
         )
         for step, mail in zip(steps, mails, strict=True):
-            step._followup_set({"mail_message_id": mail.mail_message_id.id})
+            step._followup_set(
+                {
+                    "mail_message_id": mail.mail_message_id.id,
+                    "mail_template_id": template.id,
+                }
+            )
 
     @api.model
     def _render_email_layout(self, step, layout, body, preview, lang):

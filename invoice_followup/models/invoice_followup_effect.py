@@ -185,8 +185,9 @@ class InvoiceFollowupEffect(models.AbstractModel):
     @api.model
     def _describe_new_steps(self):
         """Once per step, at its first refresh (the evening of its day): the
-        customer's language and effective risk band then, and the weekday and
-        hour it was sent in its company's time zone (UTC when unknown)."""
+        customer's language and effective risk band then, the template of its
+        email, and the weekday and hour it was sent in its company's time zone
+        (UTC when unknown)."""
         self.env["res.partner"].flush_model()
         self.env["invoice.followup.behaviour"].flush_model()
         self.env.execute_query(
@@ -203,8 +204,11 @@ class InvoiceFollowupEffect(models.AbstractModel):
                        (s.create_date AT TIME ZONE 'UTC') AT TIME ZONE zo.tz AS local,
                        COALESCE(rc.lang, p.lang) AS lang,
                        COALESCE(p.payment_risk_override, b.risk_band,
-                                zo.followup_default_risk) AS band
+                                zo.followup_default_risk) AS band,
+                       CASE WHEN s.email_state = 'sent' THEN st.mail_template_id
+                       END AS template_id
                   FROM invoice_followup_log s
+                  LEFT JOIN invoice_followup_stage st ON st.id = s.stage_id
                   JOIN zones zo ON zo.company_id = s.company_id
                   JOIN res_partner p ON p.id = s.partner_id
                   LEFT JOIN res_partner rc ON rc.id = s.recipient_id
@@ -215,7 +219,8 @@ class InvoiceFollowupEffect(models.AbstractModel):
             UPDATE invoice_followup_log s
                SET sent_weekday = extract(isodow FROM sent.local)::int::text,
                    sent_hour = extract(hour FROM sent.local)::int,
-                   lang = sent.lang, risk_band = sent.band
+                   lang = sent.lang, risk_band = sent.band,
+                   mail_template_id = COALESCE(s.mail_template_id, sent.template_id)
               FROM sent
              WHERE s.id = sent.id
                 """

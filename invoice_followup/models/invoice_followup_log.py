@@ -42,7 +42,7 @@ class InvoiceFollowupLog(models.Model):
 
     _name = "invoice.followup.log"
     _description = "Follow-up Step"
-    _inherit = ["mail.thread"]
+    _inherit = ["rating.mixin"]  # mail.thread with the ratings statistics
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["partner_id", "stage_id"]
@@ -197,6 +197,13 @@ class InvoiceFollowupLog(models.Model):
     sent_weekday = fields.Selection(WEEKDAYS, "Weekday Sent", readonly=True)
     sent_hour = fields.Integer("Hour Sent", readonly=True, aggregator=False)
     effect_date = fields.Date("Effect Computed On", readonly=True)
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        "Email Template",
+        readonly=True,
+        ondelete="set null",
+        help="The template of the email this step sent.",
+    )
 
     @api.model
     def _lang_get(self):
@@ -720,6 +727,69 @@ class InvoiceFollowupLog(models.Model):
         """The customer's statement in the portal (signed link, absolute)."""
         self.ensure_one()
         return self.partner_id._followup_get_statement_url()
+
+    def _get_followup_rate_url(self, rate):
+        """Signed link by which the customer says whether this reminder helped:
+        ``rate`` 5 (yes), 3 (somewhat) or 1 (no)."""
+        self.ensure_one()
+        return self.partner_id._followup_get_statement_url(
+            f"/my/followup/rate/{self.id}/{rate}"
+        )
+
+    @api.model
+    def _followup_to_rate(self, partner):
+        """The customer's latest step of the last 30 days, when it has not said
+        yet whether it helped (the statement then asks)."""
+        step = self.search(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("state", "=", "done"),
+                ("date", ">=", fields.Date.subtract(fields.Date.today(), days=30)),
+            ],
+            limit=1,
+        )
+        rated = step.rating_ids.filtered("consumed")
+        return step if step and not rated else self.browse()
+
+    def _followup_rating_token(self):
+        """The token of Odoo's rating page (rating.rating) for the customer's
+        feedback on this step: one open rating per step, made when first asked."""
+        self.ensure_one()
+        return self.sudo()._rating_get_access_token(self.partner_id)
+
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, **kwargs):
+        """A customer's feedback on a reminder (Odoo's rating pages): a low
+        rating with a comment gives the customer's responsible an activity."""
+        rating = super().rating_apply(
+            rate, token=token, rating=rating, feedback=feedback, **kwargs
+        )
+        if rate <= 2 and (feedback or "").strip():
+            step = self.sudo()
+            user = step.partner_id._followup_get_responsible(step.company_id)
+            if user:
+                step.partner_id.with_context(
+                    mail_activity_quick_update=True
+                ).activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("A customer found a reminder unhelpful"),
+                    note=self.env._(
+                        "%(customer)s rated %(step)s: %(feedback)s",
+                        customer=step.partner_id.display_name,
+                        step=step.display_name,
+                        feedback=feedback,
+                    ),
+                    user_id=user.id,
+                    date_deadline=fields.Date.context_today(self),
+                )
+        return rating
+
+    def _rating_get_parent_field_name(self):
+        return "stage_id"
+
+    def _rating_get_operator(self):
+        """Who is rated: the customer's follow-up responsible, not whoever
+        happened to run the step."""
+        return self.partner_id._followup_get_responsible(self.company_id).partner_id
 
     def _get_followup_sms_url(self):
         """Short signed link to the statement, for SMS."""

@@ -41,6 +41,7 @@ class InvoiceFollowupStage(models.Model):
     """One step of the follow-up, per company, in sequence order."""
 
     _name = "invoice.followup.stage"
+    _inherit = ["rating.parent.mixin"]
     _description = "Follow-up Stage"
     _order = "company_id, sequence, id"
     _check_company_auto = True

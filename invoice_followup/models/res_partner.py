@@ -441,8 +441,9 @@ class ResPartner(models.Model):
         )
         return True
 
-    def _followup_get_statement_url(self):
-        """Signed link to the customer's follow-up statement in the portal."""
+    def _followup_get_statement_url(self, path="/my/followup"):
+        """Signed link to the customer's follow-up statement in the portal (or
+        to another follow-up page ``path`` that takes the statement's token)."""
         self.ensure_one()
         partner = self.commercial_partner_id
         query = url_encode(
@@ -451,7 +452,7 @@ class ResPartner(models.Model):
                 "access_token": partner._followup_get_access_token(),
             }
         )
-        return f"{partner.get_base_url()}/my/followup?{query}"
+        return f"{partner.get_base_url()}{path}?{query}"
 
     def _followup_get_responsible(self, company):
         """Who follows this customer up in ``company``: its follow-up

@@ -6,7 +6,14 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import TODAY, FollowupCommon, FollowupHttpCommon, make_step
+from .common import (
+    TODAY,
+    FollowupCommon,
+    FollowupHttpCommon,
+    csrf_token_of,
+    make_step,
+    send_email,
+)
 
 # TODAY is Wednesday 4 March 2026; D0 is Friday 23 January
 D0 = TODAY - timedelta(days=40)
@@ -231,3 +238,125 @@ class TestFollowupEffectPortal(FollowupHttpCommon):
         self.assertEqual(step.outcome, "paid")
         self.assertFalse(other.paid_online)
         self.assertEqual(other.outcome, "waiting")
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupFeedback(FollowupHttpCommon):
+    """Customers say whether a reminder helped, through Odoo's rating pages,
+    from the link at the end of the mail or from their statement."""
+
+    def test_reminder_feedback_from_the_mail(self):
+        """Scenario: a reminder is mailed; its last line asks "Was this reminder
+        helpful?". The customer clicks "No", lands on Odoo's rating page, and
+        sends a comment. The rating is on the step, its stage is the parent,
+        the template is the stage's; the responsible gets an activity on the
+        customer; the statement stops asking. Another customer's token, another
+        customer's step, or a rate outside 1/3/5 open nothing."""
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Huda Accountant",
+                "login": "huda_fb",
+                "email": "huda@company.example.com",
+                "groups_id": [
+                    (6, 0, [self.env.ref("account.group_account_invoice").id])
+                ],
+            }
+        )
+        self.customer.with_company(self.company).followup_responsible_id = accountant
+        move = self._invoice(days_late=10)
+        step = make_step(self.env, self.customer, self.company, self.stage_first, move)
+        send_email(step)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("mail_message_id", "=", step.mail_message_id.id)])
+        )
+        self.assertIn("Was this reminder helpful?", mail.body_html)
+        link = step._get_followup_rate_url(1)
+        self.assertIn(f"/my/followup/rate/{step.id}/1?", link)
+        self.assertIn(link.replace("&", "&amp;"), mail.body_html)
+        path = link[len(step.get_base_url()) :]
+        # the statement asks too, until the customer answers
+        token = self.customer._followup_get_access_token()
+        statement = self.url_open(
+            f"/my/followup?pid={self.customer.id}&access_token={token}"
+        )
+        self.assertIn(f"/my/followup/rate/{step.id}/5", statement.text)
+
+        other_step = make_step(
+            self.env,
+            self.customer_b,
+            self.company,
+            self.stage_first,
+            self._invoice(partner=self.customer_b, days_late=10),
+        )
+        other_token = self.customer_b._followup_get_access_token()
+        for refused in (
+            f"/my/followup/rate/{step.id}/1?pid={self.customer_b.id}"
+            f"&access_token={other_token}",
+            f"/my/followup/rate/{other_step.id}/1?pid={self.customer.id}"
+            f"&access_token={token}",
+            f"/my/followup/rate/{step.id}/2?pid={self.customer.id}"
+            f"&access_token={token}",
+            f"/my/followup/rate/{step.id}/1?pid={self.customer.id}&access_token=x",
+        ):
+            response = self.url_open(refused, allow_redirects=False)
+            self.assertIn(response.status_code, (403, 404), refused)
+        self.assertFalse(other_step.sudo().rating_ids)
+
+        response = self.url_open(path, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        rating = step.sudo().rating_ids
+        self.assertEqual(len(rating), 1)
+        self.assertTrue(
+            response.headers["Location"].endswith(f"/rate/{rating.access_token}/1")
+        )
+        page = self.url_open(f"/rate/{rating.access_token}/1")
+        self.assertEqual(page.status_code, 200)
+        answer = self.url_open(
+            f"/rate/{rating.access_token}/submit_feedback",
+            data={
+                "csrf_token": csrf_token_of(page.text),
+                "rate": "1",
+                "feedback": "Too many reminders for an invoice I disputed.",
+            },
+        )
+        self.assertEqual(answer.status_code, 200)
+        rating.invalidate_recordset()
+        self.assertTrue(rating.consumed)
+        self.assertEqual(rating.rating, 1)
+        self.assertEqual(rating.parent_res_model, "invoice.followup.stage")
+        self.assertEqual(rating.parent_res_id, self.stage_first.id)
+        self.assertEqual(rating.followup_template_id, self.stage_first.mail_template_id)
+        self.assertEqual(rating.rated_partner_id, accountant.partner_id)
+        self.stage_first.invalidate_recordset()
+        self.assertEqual(self.stage_first.rating_count, 1)
+        self.assertEqual(self.stage_first.rating_percentage_satisfaction, 0)
+        activity = self.customer.activity_ids.filtered(
+            lambda a: a.user_id == accountant
+            and "found a reminder unhelpful" in (a.summary or "")
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Too many reminders", activity.note)
+        statement = self.url_open(
+            f"/my/followup?pid={self.customer.id}&access_token={token}"
+        )
+        self.assertNotIn(f"/my/followup/rate/{step.id}/5", statement.text)
+
+    def test_happy_feedback_makes_no_activity(self):
+        """A "Yes" with a kind word is recorded and gives nobody work."""
+        step = make_step(
+            self.env,
+            self.customer,
+            self.company,
+            self.stage_first,
+            self._invoice(days_late=10),
+        )
+        rating_token = step._followup_rating_token()
+        step.sudo().rating_apply(5, token=rating_token, feedback="Clear, thanks")
+        self.assertEqual(step.sudo().rating_ids.rating, 5)
+        self.assertFalse(
+            self.customer.activity_ids.filtered(
+                lambda a: "unhelpful" in (a.summary or "")
+            )
+        )
