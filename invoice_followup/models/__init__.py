@@ -2,6 +2,7 @@ from . import invoice_followup_portal_mixin
 from . import invoice_followup_risk_level
 from . import invoice_followup_weekday
 from . import invoice_followup_stage
+from . import invoice_followup_variant
 from . import invoice_followup_effect
 from . import invoice_followup_log
 from . import invoice_followup_bulk

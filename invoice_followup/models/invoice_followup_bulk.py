@@ -28,6 +28,8 @@ portal answers (invoice.followup.portal.mixin._followup_count_answer) and the
 worklist's SQL view.
 """
 
+import pytz
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.mail import is_html_empty
@@ -160,7 +162,8 @@ class InvoiceFollowupBulk(models.AbstractModel):
                     "recipient_ids": [fields.Command.set(recipients.ids)],
                     "email_cc": values.get("email_cc"),
                     "mail_server_id": values.get("mail_server_id"),
-                    "scheduled_date": values.get("scheduled_date"),
+                    "scheduled_date": self._variant_send_time(step)
+                    or values.get("scheduled_date"),
                     "auto_delete": template.auto_delete,
                     "is_notification": True,
                     "state": "outgoing",
@@ -189,6 +192,27 @@ class InvoiceFollowupBulk(models.AbstractModel):
                     "mail_template_id": template.id,
                 }
             )
+
+    @api.model
+    def _variant_send_time(self, step):
+        """When the mail of ``step`` leaves if its A/B variant sets an hour: today
+        at that hour in the company's time zone (UTC, naive, as mail.mail keeps
+        it); False when no hour is set or the hour has passed (now)."""
+        hour = step.variant_id.send_hour
+        if not hour:
+            return False
+        try:
+            zone = pytz.timezone(step.company_id.partner_id.tz or "UTC")
+        except pytz.UnknownTimeZoneError:
+            zone = pytz.utc
+        now = pytz.utc.localize(fields.Datetime.now()).astimezone(zone)
+        minutes = min(round(hour * 60), 24 * 60 - 1)
+        at = now.replace(
+            hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0
+        )
+        if at <= now:
+            return False
+        return at.astimezone(pytz.utc).replace(tzinfo=None)
 
     @api.model
     def _render_email_layout(self, step, layout, body, preview, lang):

@@ -111,9 +111,11 @@ class InvoiceFollowupEffect(models.AbstractModel):
                 SELECT st.id AS step_id,
                        sum(pa.amount) FILTER (WHERE pa.max_date <= st.date + 7) AS d7,
                        sum(pa.amount) FILTER (WHERE pa.max_date <= st.date + 14) AS d14,
-                       sum(pa.amount) FILTER (WHERE pa.max_date <= st.date + 30) AS d30
+                       sum(pa.amount) FILTER (WHERE pa.max_date <= st.date + 30) AS d30,
+                       max(pa.max_date) FILTER (WHERE pa.max_date <= st.date + 30)
+                           - st.date AS last_day
                   FROM pays pa JOIN steps st ON st.id = pa.step_id
-                 GROUP BY st.id
+                 GROUP BY st.id, st.date
             ), txs AS (  -- each done online payment, to the last step before
                 SELECT DISTINCT ON (t.id) s.id AS step_id
                   FROM payment_transaction t
@@ -134,7 +136,7 @@ class InvoiceFollowupEffect(models.AbstractModel):
             ), figures AS (
                 SELECT st.id, st.date, st.amount_due,
                        COALESCE(pd.d7, 0) AS d7, COALESCE(pd.d14, 0) AS d14,
-                       COALESCE(pd.d30, 0) AS d30,
+                       COALESCE(pd.d30, 0) AS d30, pd.last_day,
                        an.kind AS answer_kind, COALESCE(an.promised, FALSE) AS promised,
                        EXISTS (SELECT 1 FROM txs WHERE txs.step_id = st.id) AS online
                   FROM steps st
@@ -144,6 +146,8 @@ class InvoiceFollowupEffect(models.AbstractModel):
             UPDATE invoice_followup_log s
                SET paid_7_amount = f.d7, paid_14_amount = f.d14,
                    paid_30_amount = f.d30,
+                   days_to_pay = CASE WHEN f.d30 > 0 AND f.d30 >= f.amount_due - 0.005
+                       THEN f.last_day END,
                    paid_7_share = CASE WHEN f.amount_due > 0
                        THEN LEAST(f.d7 / f.amount_due, 1) ELSE 0 END,
                    paid_14_share = CASE WHEN f.amount_due > 0
@@ -205,10 +209,12 @@ class InvoiceFollowupEffect(models.AbstractModel):
                        COALESCE(rc.lang, p.lang) AS lang,
                        COALESCE(p.payment_risk_override, b.risk_band,
                                 zo.followup_default_risk) AS band,
-                       CASE WHEN s.email_state = 'sent' THEN st.mail_template_id
+                       CASE WHEN s.email_state = 'sent'
+                            THEN COALESCE(va.mail_template_id, st.mail_template_id)
                        END AS template_id
                   FROM invoice_followup_log s
                   LEFT JOIN invoice_followup_stage st ON st.id = s.stage_id
+                  LEFT JOIN invoice_followup_variant va ON va.id = s.variant_id
                   JOIN zones zo ON zo.company_id = s.company_id
                   JOIN res_partner p ON p.id = s.partner_id
                   LEFT JOIN res_partner rc ON rc.id = s.recipient_id

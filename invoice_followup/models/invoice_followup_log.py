@@ -197,6 +197,21 @@ class InvoiceFollowupLog(models.Model):
     sent_weekday = fields.Selection(WEEKDAYS, "Weekday Sent", readonly=True)
     sent_hour = fields.Integer("Hour Sent", readonly=True, aggregator=False)
     effect_date = fields.Date("Effect Computed On", readonly=True)
+    days_to_pay = fields.Float(
+        "Days to Pay",
+        readonly=True,
+        aggregator="avg",
+        help="Days from the step to the payment that settled its claim, when that "
+        "came within 30 days.",
+    )
+    variant_id = fields.Many2one(
+        "invoice.followup.variant",
+        "A/B Variant",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        context={"active_test": False},
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         "Email Template",
@@ -276,12 +291,13 @@ class InvoiceFollowupLog(models.Model):
         Bulk._ensure_statement_tokens(todo.partner_id)
         # the mails go last: their message in the customer's chatter says what
         # every channel did
-        emails = todo.filtered("stage_id.send_email")._followup_plan_emails()
-        todo.filtered("stage_id.send_sms")._execute_sms()
+        emails = todo.filtered(
+            lambda step: step._followup_sends("email")
+        )._followup_plan_emails()
+        todo.filtered(lambda step: step._followup_sends("sms"))._execute_sms()
         for step in todo:
-            stage = step.stage_id
             reached = "sent" in (step.email_state, step.sms_state)
-            if stage.send_letter:
+            if step._followup_sends("letter"):
                 if step.partner_id.followup_use_letter:
                     step._execute_letter()
                 else:
@@ -294,7 +310,7 @@ class InvoiceFollowupLog(models.Model):
                         }
                     )
             elif (
-                (stage.send_email or stage.send_sms)
+                (step._followup_sends("email") or step._followup_sends("sms"))
                 and not reached
                 and step.company_id.followup_letter_fallback
             ):
@@ -306,6 +322,24 @@ class InvoiceFollowupLog(models.Model):
             self.env["invoice.followup.bulk"]._queue_mails(steps, template)
         self._log_in_chatters()
 
+    def _followup_sends(self, channel):
+        """Whether this step sends ``channel`` ("email", "sms" or "letter"):
+        its A/B variant says so, else its stage."""
+        self.ensure_one()
+        return (
+            self.variant_id[f"send_{channel}"]
+            if self.variant_id
+            else self.stage_id[f"send_{channel}"]
+        )
+
+    def _followup_mail_template(self):
+        self.ensure_one()
+        return self.variant_id.mail_template_id or self.stage_id.mail_template_id
+
+    def _followup_sms_template(self):
+        self.ensure_one()
+        return self.variant_id.sms_template_id or self.stage_id.sms_template_id
+
     def _followup_set(self, values):
         """Record outcomes on steps (no field of theirs is tracked: skip the
         tracking preparation, which costs more than the write)."""
@@ -315,7 +349,7 @@ class InvoiceFollowupLog(models.Model):
         """Record why a step gets no mail; {template: steps} for the others."""
         by_template = defaultdict(lambda: self.browse())
         for step in self:
-            template = step.stage_id.mail_template_id
+            template = step._followup_mail_template()
             if not step.partner_id.followup_use_email:
                 step._followup_set(
                     {
@@ -403,7 +437,7 @@ class InvoiceFollowupLog(models.Model):
         numbers = self._sms_get_recipients_info()
         by_template = defaultdict(lambda: self.browse())
         for step in self:
-            template = step.stage_id.sms_template_id
+            template = step._followup_sms_template()
             number, sanitized = (
                 numbers[step.id]["number"],
                 numbers[step.id]["sanitized"],
@@ -816,7 +850,7 @@ class InvoiceFollowupLog(models.Model):
         """Segments of the SMS this step sends (rendered in the customer's
         language): {'encoding', 'length', 'segments', 'per_segment', 'remaining'}."""
         self.ensure_one()
-        template = template or self.stage_id.sms_template_id
+        template = template or self._followup_sms_template()
         body = (
             template._render_field("body", self.ids, compute_lang=True)[self.id]
             if template

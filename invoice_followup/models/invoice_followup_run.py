@@ -473,6 +473,7 @@ class InvoiceFollowupRun(models.AbstractModel):
         open_credits = self.env["invoice.followup.document"]._open_credits(
             partners, companies
         )
+        Variant = self.env["invoice.followup.variant"]
         vals_list = []
         for item in planned:
             partner, company = item["partner"], item["company"]
@@ -491,6 +492,7 @@ class InvoiceFollowupRun(models.AbstractModel):
                     "amount_due": sum(listed.mapped("amount_residual_signed")),
                     "amount_credit": open_credits[partner.id, company.id],
                     "is_day_step": day_step,
+                    "variant_id": Variant._pick(item["stage"], partner).id,
                 }
             )
         Step = self.env["invoice.followup.log"].with_context(

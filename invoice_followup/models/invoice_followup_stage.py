@@ -94,6 +94,13 @@ class InvoiceFollowupStage(models.Model):
     send_letter = fields.Boolean(
         "Letter", help="Prepare a PDF letter, listed under Letters to print."
     )
+    variant_ids = fields.One2many(
+        "invoice.followup.variant",
+        "stage_id",
+        "A/B Variants",
+        help="Two variants or more: each customer gets one of them, at random and "
+        "for good, in place of the stage's templates and channels.",
+    )
     create_activity = fields.Boolean("Activity")
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
     activity_summary = fields.Char(translate=True)

@@ -22,3 +22,4 @@ from . import test_followup_risk_reasons
 from . import test_followup_forecast
 from . import test_followup_effect
 from . import test_followup_kpi
+from . import test_followup_variant
