@@ -935,6 +935,18 @@ def worker_ours(db, addons_path, opts):
                 [("id", ">", max_activity)]
             ),
         }
+        # what the run spent on issue 13's figures (run again: the same work as in
+        # the run's own _refresh_insight, timed alone)
+        parts = {}
+        for name, model in REFRESH_PARTS[3:]:
+            if model not in env:  # an addon from before these figures (--addons-dir)
+                continue
+            env.invalidate_all()
+            start = time.perf_counter()
+            env[model].sudo()._refresh()
+            env.flush_all()
+            parts[name] = time.perf_counter() - start
+        result["insight_parts"] = parts
         cr.rollback()
     return result
 
@@ -1090,11 +1102,13 @@ REFRESH_PARTS = (
     ("behaviour", "invoice.followup.behaviour"),
     ("prediction", "invoice.followup.prediction"),
     ("cash-in", "invoice.followup.cashin"),
+    ("step effects", "invoice.followup.effect"),
+    ("receivables figures", "invoice.followup.kpi"),
 )
 
 
 def worker_refresh(db, addons_path, opts):
-    """Time the insight refresh: its three parts one by one on empty tables (the
+    """Time the insight refresh: its parts one by one on empty tables (the
     first refresh), then invoice.followup.run._refresh_insight() as the daily run
     calls it (the rows exist), then the parts again; rolled back."""
     odoo, registry = _worker_env(db, addons_path)
@@ -1280,6 +1294,14 @@ def print_report(args, ours, oca, probe, oca_version, timings):
             f"(+{ours['other_mails']} other mails)"
         )
         print(f"ours: channel outcomes {ours['channels']}")
+        parts = ours.get("insight_parts") or {}
+        if parts and ours.get("seconds"):
+            spent = sum(parts.values())
+            print(
+                "ours: of the run, "
+                + ", ".join(f"{name} {sec:.2f}s" for name, sec in parts.items())
+                + f": {spent:.2f}s, {spent / ours['seconds'] * 100:.1f} % of the run"
+            )
         print(
             f"ours: due before the run {ours['due_customers']} customers / "
             f"{ours['due_invoices']} invoices"

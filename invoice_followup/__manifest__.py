@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "application": False,
     "installable": True,
-    "depends": ["account_payment", "sms", "rating"],
+    "depends": ["account_payment", "sms", "rating", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["phonenumbers", "openupgradelib"]},
     "data": [
         "security/invoice_followup_security.xml",
@@ -45,6 +45,7 @@
         "views/portal_templates.xml",
         "views/portal_payment_plan_templates.xml",
         "views/menus.xml",
+        "data/spreadsheet_dashboard_data.xml",
     ],
     "assets": {
         "web.assets_tests": ["invoice_followup/static/tests/tours/*.js"],

@@ -23,3 +23,4 @@ from . import test_followup_forecast
 from . import test_followup_effect
 from . import test_followup_kpi
 from . import test_followup_variant
+from . import test_followup_dashboard
