@@ -93,7 +93,9 @@ class InvoiceFollowupKpi(models.Model):
         readonly=True,
         digits=(16, 2),
         aggregator="avg",
-        help="Overdue / Receivables x 100, at the end of the month.",
+        help="Overdue / Open items x 100, at the end of the month; open items are "
+        "what is unpaid of the receivable items (invoices), before the customers' "
+        "unapplied payments and credit notes.",
     )
     promises_due = fields.Integer(
         readonly=True, help="Promises to pay whose date fell in the month."
@@ -145,7 +147,8 @@ class InvoiceFollowupKpi(models.Model):
 
     @api.model
     def _ledger_figures(self, ends):
-        """{(company id, day): (receivables, overdue)} at the end of each of
+        """{(company id, day): (receivables, overdue, open items)} at the end of
+        each of
         ``ends`` ([(company id, day)])."""
         rows = self.env.execute_query(
             SQL(
@@ -163,21 +166,25 @@ class InvoiceFollowupKpi(models.Model):
             ), total AS (
                 SELECT e.company_id, e.day_end, sum(l.balance) AS receivable,
                        sum(l.balance) FILTER (WHERE l.balance > 0
-                           AND l.date_maturity < e.day_end) AS overdue_gross
+                           AND l.date_maturity < e.day_end) AS overdue_gross,
+                       sum(l.balance) FILTER (WHERE l.balance > 0) AS open_gross
                   FROM ends e
                   JOIN lines l ON l.company_id = e.company_id AND l.date <= e.day_end
                  GROUP BY e.company_id, e.day_end
-            ), applied AS (  -- paid by then on the items overdue then
-                SELECT e.company_id, e.day_end, sum(p.amount) AS paid
+            ), applied AS (  -- paid by then on the items open then
+                SELECT e.company_id, e.day_end, sum(p.amount) AS paid,
+                       sum(p.amount) FILTER (WHERE l.date_maturity < e.day_end)
+                           AS paid_overdue
                   FROM ends e
                   JOIN lines l ON l.company_id = e.company_id AND l.balance > 0
-                       AND l.date <= e.day_end AND l.date_maturity < e.day_end
+                       AND l.date <= e.day_end
                   JOIN account_partial_reconcile p ON p.debit_move_id = l.id
                        AND p.max_date <= e.day_end
                  GROUP BY e.company_id, e.day_end
             )
             SELECT e.company_id, e.day_end, COALESCE(t.receivable, 0),
-                   COALESCE(t.overdue_gross, 0) - COALESCE(a.paid, 0)
+                   COALESCE(t.overdue_gross, 0) - COALESCE(a.paid_overdue, 0),
+                   COALESCE(t.open_gross, 0) - COALESCE(a.paid, 0)
               FROM ends e
               LEFT JOIN total t USING (company_id, day_end)
               LEFT JOIN applied a USING (company_id, day_end)
@@ -186,7 +193,7 @@ class InvoiceFollowupKpi(models.Model):
                 days=[day for _company, day in ends],
             )
         )
-        return {(row[0], row[1]): (row[2], row[3]) for row in rows}
+        return {(row[0], row[1]): (row[2], row[3], row[4]) for row in rows}
 
     @api.model
     def _sales(self, companies, since):
@@ -334,8 +341,10 @@ class InvoiceFollowupKpi(models.Model):
             for month in months:
                 day_end = end_of(month)
                 before = month - timedelta(days=1)
-                receivable, overdue = ledger.get((company.id, day_end), (0.0, 0.0))
-                start = ledger.get((company.id, before), (0.0, 0.0))[0]
+                receivable, overdue, open_items = ledger.get(
+                    (company.id, day_end), (0.0, 0.0, 0.0)
+                )
+                start = ledger.get((company.id, before), (0.0, 0.0, 0.0))[0]
                 current = receivable - overdue
                 month_sales = sales.get((company.id, month), 0.0)
                 back = [
@@ -362,8 +371,8 @@ class InvoiceFollowupKpi(models.Model):
                     "cei": (start + month_sales - receivable) / collectible * 100
                     if collectible > 0
                     else 0.0,
-                    "overdue_share": overdue / receivable * 100
-                    if receivable > 0
+                    "overdue_share": overdue / open_items * 100
+                    if open_items > 0
                     else 0.0,
                     "promises_due": due,
                     "promises_kept": kept,
