@@ -137,6 +137,15 @@ class TestFollowupVariant(FollowupCommon):
             self.assertEqual(direct.verdict, "Better than the control (significant)")
             self.assertAlmostEqual(control.days_to_pay, 5)
             self.assertAlmostEqual(direct.days_to_pay, 10)
+            # the Follow-up Analysis (pivot by variant) reads the same effect
+            shares = dict(
+                self.env["invoice.followup.log"]._read_group(
+                    [("id", "in", steps.ids)], ["variant_id"], ["paid_14_share:avg"]
+                )
+            )
+            self.assertAlmostEqual(shares[control], paying[control] / n_c, places=6)
+            self.assertAlmostEqual(shares[direct], paying[direct] / n_d, places=6)
+            self.assertGreater(shares[direct] - shares[control], 0.35)
         # sticky: the customer's next step of this stage has the same variant
         customer = by_variant[self.direct][-1].partner_id
         again = make_step(
