@@ -77,15 +77,7 @@ class InvoiceFollowupEffect(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         if since is None:
             since = today - timedelta(days=REFRESH_DAYS)
-        for model in (
-            "account.move",
-            "account.move.line",
-            "account.partial.reconcile",
-            "payment.transaction",
-            "invoice.followup.answer",
-            "invoice.followup.log",
-        ):
-            self.env[model].flush_model()
+        self.env.flush_all()
         since = since or fields.Date.to_date("1900-01-01")
         self.env.execute_query(
             SQL(
@@ -192,8 +184,6 @@ class InvoiceFollowupEffect(models.AbstractModel):
         customer's language and effective risk band then, the template of its
         email, and the weekday and hour it was sent in its company's time zone
         (UTC when unknown)."""
-        self.env["res.partner"].flush_model()
-        self.env["invoice.followup.behaviour"].flush_model()
         self.env.execute_query(
             SQL(
                 """

@@ -287,14 +287,7 @@ class InvoiceFollowupKpi(models.Model):
         store them (insert or update)."""
         self = self.sudo()  # noqa: PLW0642 the figures are the same for everyone
         today = today or fields.Date.context_today(self)
-        for model in (
-            "account.move",
-            "account.move.line",
-            "account.partial.reconcile",
-            "invoice.followup.answer",
-            "invoice.followup.log",
-        ):
-            self.env[model].flush_model()
+        self.env.flush_all()
         companies = self.env["res.company"].sudo().search([])
         months = self._months(today)
         first = months[0]
