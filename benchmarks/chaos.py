@@ -16,8 +16,9 @@ Every database it touches is named ifu_chaos_*:
    once per size, seed and day (due dates are relative to today).
 2. ifu_chaos_<customers>_template: a copy of it with invoice_followup installed (no demo
    data) and configured: every weekday a sending day, no weekly maximum, stages without
-   letters or attached PDFs, the mail and SMS queue crons off (queued records stay
-   countable), the other crons postponed by a week. Rebuilt when the addon's files
+   letters or attached PDFs, a fixed late-payment fee on every stage after the due date
+   (issue 14), the mail and SMS queue crons off (queued records stay countable), the
+   other crons postponed by a week. Rebuilt when the addon's files
    change (a new index or field is only installed by an install).
 3. Kill rounds: ifu_chaos_<customers> copied from the template (CREATE DATABASE ...
    TEMPLATE), `invoice_followup.batch_size` set small (--batch-size), the follow-up cron
@@ -35,8 +36,9 @@ Every database it touches is named ifu_chaos_*:
    again, as running it again by hand would; a job that ends by itself with customers
    left is not run again: they count as missing.
 4. The checks, from the database (SQL): due customers, steps today (logs not failed),
-   missing, duplicated steps, mails, chatter messages, SMS and activities, half-written
-   steps, and what is still due after the run (the read-only subprocess again).
+   missing, duplicated steps, mails, chatter messages, SMS, activities and fee invoices,
+   half-written steps (a fee without its step, a fee step without its fee count too),
+   and what is still due after the run (the read-only subprocess again).
 
 Two more parts, one round each by default, same checks:
 - --concurrent N: no kill; while the cron runs, a second Odoo process calls
@@ -120,8 +122,14 @@ def worker_configure(db, addons_path, opts):
     _odoo, registry = bench._worker_env(db, addons_path)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        bench._ours_setup(env)  # every weekday, automatic, no letter, no attached PDF
+        stages = bench._ours_setup(env)  # every weekday, automatic, no letter, no PDF
         env.company.followup_max_per_week = 0
+        # late-payment fees on (issue 14): every stage after the due date charges one,
+        # so the checks can see a fee made twice, or left without its step
+        env.company.followup_fees = True
+        stages.filtered(
+            lambda s: s.date_reference == "due_date" and s.offset_days > 0
+        ).write({"fee_type": "fixed", "fee_amount": 5.0})
         for (
             xmlid
         ) in QUEUE_CRONS:  # nothing is sent: queued mails and SMS stay countable
@@ -380,6 +388,7 @@ class Db:
             "sms_sms",
             "mail_activity",
             "ir_cron_progress",
+            "account_move",
         )
         return {
             t: self.one(f"SELECT coalesce(max(id), 0) FROM {t}") for t in tables
@@ -970,6 +979,26 @@ def check_round(db, today, due, still_due, baseline):
         "WHERE r.log_id = l.id))",
         (today, after_log, baseline["sms_sms"]),
     )
+    # late-payment fees: one per step at a fee stage that lists an overdue invoice, none
+    # twice, none without its step (made in the step's transaction, or not at all)
+    fee_counts = db.all(
+        "SELECT l.id, count(m.id) FROM invoice_followup_log l"
+        " JOIN invoice_followup_stage s ON s.id = l.stage_id"
+        " LEFT JOIN account_move m ON m.followup_fee_step_id = l.id"
+        " WHERE l.date = %s AND l.id > %s AND l.state = 'done' AND s.fee_type != 'none'"
+        " AND EXISTS (SELECT 1 FROM invoice_followup_log_account_move_rel r"
+        "   JOIN account_move o ON o.id = r.move_id WHERE r.log_id = l.id"
+        "   AND o.followup_charge_kind IS NULL AND o.followup_date_due < l.date)"
+        " GROUP BY l.id",
+        (today, after_log),
+    )
+    fee_orphans = db.one(
+        "SELECT count(*) FROM account_move m WHERE m.id > %s"
+        " AND m.followup_charge_kind = 'fee' AND NOT EXISTS ("
+        "  SELECT 1 FROM invoice_followup_log l WHERE l.id = m.followup_fee_step_id"
+        "  AND l.state = 'done')",
+        (baseline["account_move"],),
+    )
     # the invoices: every due invoice of a customer with a step advanced today, and no
     # invoice advanced today for a customer without a step
     due_moves = [m for p, ids in due.items() if int(p) in steps for m in ids]
@@ -1003,9 +1032,17 @@ def check_round(db, today, due, still_due, baseline):
         "dup_sms": sum(1 for n in sms.values() if n > 1),
         "activities": sum(activities.values()),
         "dup_activities": sum(1 for n in activities.values() if n > 1),
-        "half_written": len(half) + not_advanced + advanced_alone,
+        "fees": sum(n for _step, n in fee_counts),
+        "dup_fees": sum(1 for _step, n in fee_counts if n > 1),
+        "half_written": len(half)
+        + not_advanced
+        + advanced_alone
+        + fee_orphans
+        + sum(1 for _step, n in fee_counts if n == 0),
         "half_detail": {
             "steps": len(half),
+            "fees without their step": fee_orphans,
+            "fee steps without their fee": sum(1 for _step, n in fee_counts if n == 0),
             "due invoices not advanced": not_advanced,
             "customers advanced without a step": advanced_alone,
         },
@@ -1020,6 +1057,7 @@ BAD_KEYS = (
     "dup_messages",
     "dup_sms",
     "dup_activities",
+    "dup_fees",
     "half_written",
     "still_due",
 )
@@ -1054,6 +1092,8 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
             "dup_sms",
             "activities",
             "dup_activities",
+            "fees",
+            "dup_fees",
             "half_written",
             "still_due",
             "rearms",
@@ -1087,6 +1127,8 @@ def print_report(title, rounds, kills_wanted, wall, load_start):
         ("DUPLICATED SMS (numbers with 2+)", total["dup_sms"]),
         ("activities", total["activities"]),
         ("DUPLICATED activities", total["dup_activities"]),
+        ("late-payment fee invoices", total["fees"]),
+        ("DUPLICATED fees (steps with 2+)", total["dup_fees"]),
         ("HALF-WRITTEN steps / invoices", total["half_written"]),
         ("still due after the run", total["still_due"]),
         ("steps of customers not due at the start", total["unexpected"]),

@@ -39,6 +39,19 @@ def uninstall_hook(env):
     invoices = Move.search_count([("move_type", "in", FOLLOWUP_MOVE_TYPES)])
     steps = env["invoice.followup.log"].sudo().search_count([])
     plans = env["invoice.payment.plan"].sudo().search_count([])
+    # Odoo's partner warnings outlive the module: the credit holds are lifted
+    # (the customers' previous warnings restored) before their fields go
+    held = (
+        env["res.partner"]
+        .sudo()
+        .with_context(active_test=False)
+        .search([("followup_on_hold", "=", True)])
+    )
+    env["invoice.followup.credit.hold"].sudo()._release(
+        held,
+        env["res.company"].sudo().search([]),
+        env._("the follow-up module is uninstalled"),
+    )
     env.cr.execute(
         "DELETE FROM ir_model_data WHERE module = 'invoice_followup' AND model "
         "IN %s RETURNING model",

@@ -258,8 +258,9 @@ def parse_test_log(lines, db, module):
                 int(summary["tests"]),
             )
             continue
+        # the module's tests and its bridges' (invoice_followup_sale)
         if (
-            not logger.startswith(f"odoo.addons.{module}.")
+            not logger.startswith((f"odoo.addons.{module}.", f"odoo.addons.{module}_"))
             and logger != "odoo.tests.suite"
         ):
             continue

@@ -3,7 +3,8 @@
 # "N passed, N failed"; non-zero exit on any failure, ERROR/CRITICAL log line, failed
 # install, or when no test ran.
 #
-# Environment: TEST_DB (default invoice_followup_test), TEST_TAGS (default /invoice_followup),
+# Environment: TEST_DB (default invoice_followup_test), TEST_TAGS (default
+# /invoice_followup,/invoice_followup_sale),
 # TEST_PORT (first HTTP port to try for HttpCase tests, default 8169), UPGRADE_TEST (1 by default
 # for the whole suite: scripts/upgrade_test.sh runs first; 0 skips it; a TEST_TAGS subset skips
 # it unless UPGRADE_TEST=1), plus ensure_env.sh's.
@@ -13,12 +14,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
 
 MODULE=invoice_followup
 # payment_demo: the demo payment provider the portal tests and tour pay with;
-# l10n_sa: the Saudi chart of accounts, for the Saudi company tests.
-INSTALL="$MODULE,payment_demo,l10n_sa"
+# l10n_sa: the Saudi chart of accounts, for the Saudi company tests;
+# invoice_followup_sale: the Sales bridge (credit hold on sales orders), with sale.
+BRIDGE=${MODULE}_sale
+INSTALL="$MODULE,$BRIDGE,payment_demo,l10n_sa"
 DB=${TEST_DB:-invoice_followup_test}
-TAGS=${TEST_TAGS:-/$MODULE}
+TAGS=${TEST_TAGS:-/$MODULE,/$BRIDGE}
 DATA_DIR=$CACHE_DIR/odoo-data
-LOG=$CACHE_DIR/test.log
+LOG=${TEST_LOG:-$CACHE_DIR/test.log}
 
 # The upgrade from the previous release (make upgrade-test), before the tests: the closing
 # "N passed, N failed" line stays the last one.

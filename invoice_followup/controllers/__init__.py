@@ -1,2 +1,3 @@
 from . import portal
 from . import payment_plan_portal
+from . import payment_policy_portal

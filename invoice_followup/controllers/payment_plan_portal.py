@@ -2,7 +2,7 @@
 from werkzeug.exceptions import Forbidden
 from werkzeug.urls import url_encode
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools.translate import LazyTranslate
@@ -214,7 +214,10 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
             return self._followup_statement_page(
                 partner, access_token, error=error_text(error), status=400
             )
-        amount = sum(moves.mapped("amount_residual"))
+        use_customer_language(partner)
+        # each invoice at its early-payment discount while it lasts
+        document = request.env["invoice.followup.document"].sudo()
+        amount = document._amount_to_pay(moves)
         query = url_encode(statement_params(partner, access_token))
         values = self._prepare_portal_layout_values()
         values.update(
@@ -222,6 +225,7 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
                 "page_name": "followup",
                 "partner": partner,
                 "moves": moves,
+                "lines": document._lines(moves, fields.Date.context_today(moves)),
                 "amount": amount,
                 "currency": moves.currency_id,
             }
@@ -266,7 +270,9 @@ class PaymentPlanPortal(FollowupPortal, PortalAccount, PaymentPortal):
         logged_in = not request.env.user._is_public()
         payer = request.env.user.partner_id if logged_in else partner
         self._validate_transaction_kwargs(kwargs)
-        kwargs["amount"] = sum(moves.mapped("amount_residual"))
+        kwargs["amount"] = (
+            request.env["invoice.followup.document"].sudo()._amount_to_pay(moves)
+        )
         return self._process_transaction(
             payer.id, moves.currency_id.id, moves.ids, False, **kwargs
         )

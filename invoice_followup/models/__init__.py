@@ -11,6 +11,12 @@ from . import invoice_payment_plan
 from . import invoice_payment_plan_line
 from . import account_move
 from . import invoice_followup_run
+from . import invoice_followup_charge
+from . import invoice_followup_interest_regime
+from . import invoice_followup_interest_rate
+from . import invoice_followup_interest_compensation
+from . import invoice_followup_credit_hold
+from . import account_partial_reconcile
 from . import invoice_followup_behaviour
 from . import invoice_followup_prediction
 from . import invoice_followup_cashin
@@ -18,10 +24,12 @@ from . import invoice_followup_kpi
 from . import invoice_followup_demo
 from . import invoice_followup_reason
 from . import invoice_followup_answer
+from . import invoice_followup_handover
 from . import ir_actions_report
 from . import ir_http
 from . import ir_module_module
 from . import mail_template
+from . import payment_transaction
 from . import res_company
 from . import res_partner
 from . import res_config_settings

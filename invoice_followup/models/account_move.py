@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .invoice_payment_plan import LIVE_STATES
 
@@ -23,11 +24,12 @@ PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
     ("manual", "Paused by an accountant"),
     ("excluded", "Excluded"),
+    ("agency", "With agency"),
 ]
 
 
 # pauses that only an accountant (or a payment plan) lifts: customers' answers never do
-ACCOUNTANT_PAUSES = ("manual", "excluded", "payment_plan")
+ACCOUNTANT_PAUSES = ("manual", "excluded", "payment_plan", "agency")
 
 
 class AccountMove(models.Model):
@@ -100,6 +102,53 @@ class AccountMove(models.Model):
         string="Customer Answers",
         copy=False,
         readonly=True,
+    )
+    # late-payment charges (models/invoice_followup_charge.py)
+    followup_charge_kind = fields.Selection(
+        [("fee", "Late-payment fee"), ("interest", "Late-payment interest")],
+        "Late-payment Charge",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="This invoice charges a late-payment fee or statutory interest.",
+    )
+    followup_fee_step_id = fields.Many2one(
+        "invoice.followup.log",
+        "Charged by Step",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    followup_fee_stage_id = fields.Many2one(
+        "invoice.followup.stage", "Fee of Stage", copy=False, readonly=True
+    )
+    followup_charged_move_ids = fields.Many2many(
+        "account.move",
+        "invoice_followup_charge_move_rel",
+        "charge_id",
+        "move_id",
+        "Charged For",
+        copy=False,
+        readonly=True,
+        help="The late invoices this charge is for.",
+    )
+    followup_charge_waived_reason = fields.Char(
+        "Waived Because", copy=False, readonly=True
+    )
+    followup_interest_invoiced_to = fields.Date(
+        "Interest Invoiced Up To",
+        copy=False,
+        readonly=True,
+        help="Statutory interest on this invoice was invoiced up to this day.",
+    )
+    followup_compensation_move_id = fields.Many2one(
+        "account.move",
+        "Compensation Claimed On",
+        copy=False,
+        readonly=True,
+        help="The invoice that claimed this invoice's fixed compensation (once per "
+        "invoice).",
     )
     followup_predicted_date = fields.Date(
         "Expected Payment",
@@ -222,6 +271,29 @@ class AccountMove(models.Model):
                 if open_terms
                 else move.invoice_date_due
             )
+
+    def init(self):
+        super().init()
+        # one fee invoice per follow-up step and currency, even across crashes and
+        # reruns: guarded by PostgreSQL itself (models/invoice_followup_charge.py)
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS account_move_followup_fee_step_uniq "
+                "ON account_move (followup_fee_step_id, currency_id) "
+                "WHERE followup_fee_step_id IS NOT NULL"
+            )
+        )
+
+    def action_followup_waive(self):
+        """Waive this late-payment charge: the wizard asks why."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Waive Late-payment Charge"),
+            "res_model": "invoice.followup.waive.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
 
     @api.model
     def _followup_open_domain(self):
@@ -416,6 +488,10 @@ class AccountMove(models.Model):
 
     def action_followup_resume(self):
         self.write({"followup_pause_reason": False, "followup_paused_until": False})
+        # the last invoice taken back from the agency: the customer is no longer with it
+        self.env["invoice.followup.handover"]._release_partners(
+            self.commercial_partner_id
+        )
 
     # ------------------------------------------------------------------
     # Customer answers (portal and signed mail links). Called after the

@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import base64
 
+import babel.dates
+
 from odoo import api, fields, models
+from odoo.tools import is_html_empty
 from odoo.tools.image import image_data_uri
-from odoo.tools.misc import get_lang
+from odoo.tools.misc import babel_locale_parse, get_lang
 
 from ..tools.formatting import (
     ageing_bucket,
@@ -30,7 +33,8 @@ class InvoiceFollowupDocument(models.AbstractModel):
         """``moves`` as dicts, oldest due first, with their values formatted in
         the context's language (cheaper than QWeb widgets, per mail) and their
         portal links (relative)."""
-        format_date, format_amount = formatters(get_lang(self.env))
+        lang = get_lang(self.env)
+        format_date, format_amount = formatters(lang)
         lines = []
         for move in moves.sorted(
             lambda m: (m.followup_date_due or m.invoice_date_due or today, m.id)
@@ -57,9 +61,68 @@ class InvoiceFollowupDocument(models.AbstractModel):
                         anchor="portal_pay", query_string="&payment=True"
                     ),
                     "pdf_url": move.get_portal_url(report_type="pdf", download=True),
+                    "early_discount": self._early_discount(
+                        move, today, lang, format_amount
+                    ),
                 }
             )
         return lines
+
+    @api.model
+    def _early_discount(self, move, today, lang=None, format_amount=None):
+        """Odoo's early-payment discount of ``move`` still open on ``today``, or
+        False (none on its payment term, partly paid, or past its date):
+        {'amount' to pay, 'date' its last day, 'amount_full', 'text' the
+        sentence "Pay 980.00 SAR by 12 March instead of 1,000.00 SAR" in the
+        context's language}."""
+        if not move.invoice_payment_term_id.early_discount or (
+            not move._is_eligible_for_early_payment_discount(move.currency_id, today)
+        ):
+            return False
+        terms = move.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        )
+        date = min(terms.mapped("discount_date") or [False]) or False
+        if not terms or not date or date < today:
+            return False
+        amount = -move.direction_sign * sum(terms.mapped("discount_amount_currency"))
+        if move.currency_id.compare_amounts(amount, move.amount_residual) >= 0:
+            return False
+        lang = lang or get_lang(self.env)
+        format_amount = format_amount or formatters(lang)[1]
+        # an amount stays one left-to-right run inside a right-to-left sentence
+        isolate = ("\N{LEFT-TO-RIGHT ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}")
+        if lang.direction != "rtl":
+            isolate = ("", "")
+
+        def money(value):
+            return isolate[0] + format_amount(value, move.currency_id) + isolate[1]
+
+        return {
+            "amount": amount,
+            "date": date,
+            "amount_full": move.amount_residual,
+            "text": self.env._(
+                "Pay %(amount)s by %(date)s instead of %(amount_full)s",
+                amount=money(amount),
+                date=babel.dates.format_skeleton(
+                    "MMMMd", date, locale=babel_locale_parse(lang.code)
+                ),
+                amount_full=money(move.amount_residual),
+            ),
+        }
+
+    @api.model
+    def _amount_to_pay(self, moves, today=None):
+        """What paying ``moves`` online asks: each one's amount due, at its
+        early-payment discount when still open (Odoo then reconciles it in full
+        with the discount, see payment.transaction)."""
+        today = today or fields.Date.context_today(self)
+        total = 0.0
+        for move in moves:
+            discount = self._early_discount(move, today)
+            total += discount["amount"] if discount else move.amount_residual
+        return total
 
     @api.model
     def _totals(self, moves):
@@ -238,4 +301,65 @@ class InvoiceFollowupDocument(models.AbstractModel):
             "ageing": self._ageing(partner, moves.company_id, today),
             "recipient": partner._followup_get_recipient(),
             "languages": self.env["res.lang"].get_installed(),
+            "policy_companies": self._policy_companies(partner).filtered(
+                self._has_policy
+            ),
         }
+
+    # ------------------------------------------------------------------
+    # The company's payment policy, shared with its customers
+    # ------------------------------------------------------------------
+    @api.model
+    def _has_policy(self, company):
+        """Whether ``company`` has written its payment policy (in any language:
+        Odoo shows the English text where a translation is missing)."""
+        return not is_html_empty(company.sudo().followup_payment_policy)
+
+    @api.model
+    def _policy_companies(self, partner):
+        """The companies whose policy the customer ``partner`` may read: those
+        that invoiced it, the ones of its open invoices first."""
+        partner = partner.commercial_partner_id
+        Move = self.env["account.move"].sudo()
+        open_companies = (
+            partner.sudo()._followup_open_invoices(all_companies=True).company_id
+        )
+        invoiced = Move._read_group(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+            ],
+            ["company_id"],
+        )
+        return open_companies | self.env["res.company"].sudo().union(
+            *(company for (company,) in invoiced)
+        )
+
+    @api.model
+    def _policy_values(self, partner, company_id=None):
+        """What the policy page of ``partner`` (after the access check) shows:
+        the policy of ``company_id`` when it invoiced the customer, else of the
+        first company that did and wrote one; in the context's language.
+        {'company', 'policy'} (empty when there is none to show)."""
+        companies = self._policy_companies(partner)
+        if company_id:
+            companies = companies.filtered(lambda c: c.id == company_id)
+        company = companies.filtered(self._has_policy)[:1]
+        return {
+            "company": company,
+            "policy": company.with_context(lang=self.env.lang).followup_payment_policy
+            if company
+            else False,
+        }
+
+    @api.model
+    def _policy_url(self, partner, company):
+        """Signed link to ``company``'s payment policy for the customer
+        ``partner``, or False when the company wrote none."""
+        if not company or not self._has_policy(company):
+            return False
+        return (
+            partner._followup_get_statement_url("/my/followup/policy")
+            + f"&company_id={company.id}"
+        )

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from ..tools.formatting import align, sms_amounts
 from ..tools.sms_segments import sms_segments
 from .invoice_followup_answer import ANSWER_KINDS
+from .invoice_followup_credit_hold import HOLD_STATES
 from .invoice_followup_effect import OUTCOMES, WEEKDAYS, channel_mixes
 from .invoice_followup_risk_level import RISK_LEVELS
 
@@ -122,6 +123,27 @@ class InvoiceFollowupLog(models.Model):
     )
     activity_state = fields.Selection(CHANNEL_STATES, "Activity", readonly=True)
     activity_info = fields.Char("Activity Details", readonly=True)
+    handover_state = fields.Selection(CHANNEL_STATES, "Hand-over", readonly=True)
+    handover_info = fields.Char("Hand-over Details", readonly=True)
+    handover_attachment_id = fields.Many2one(
+        "ir.attachment", "Pre-legal File", readonly=True
+    )
+    hold_state = fields.Selection(
+        HOLD_STATES,
+        "Credit Hold",
+        readonly=True,
+        index="btree_not_null",
+        help="The credit hold this step put on the customer (Odoo's blocking "
+        "partner warning) and whether it was lifted.",
+    )
+    hold_date = fields.Date("On Hold Since", readonly=True)
+    hold_released_date = fields.Date("Hold Lifted On", readonly=True)
+    hold_info = fields.Char("Credit Hold Details", readonly=True)
+    hold_message = fields.Text(
+        "Credit Hold Message",
+        readonly=True,
+        help="The blocking message this hold wrote on the customer.",
+    )
     answer_ids = fields.One2many(
         "invoice.followup.answer", "step_id", string="Answers", readonly=True
     )
@@ -219,6 +241,14 @@ class InvoiceFollowupLog(models.Model):
         ondelete="set null",
         help="The template of the email this step sent.",
     )
+    fee_move_ids = fields.One2many(
+        "account.move",
+        "followup_fee_step_id",
+        "Fees Charged",
+        readonly=True,
+        help="The late-payment fee invoices this step charged (listed in its "
+        "reminder).",
+    )
 
     @api.model
     def _lang_get(self):
@@ -315,9 +345,17 @@ class InvoiceFollowupLog(models.Model):
                 and step.company_id.followup_letter_fallback
             ):
                 step._execute_letter(fallback=True)
+        # the pre-legal file to the agency (models/invoice_followup_handover.py)
+        self.env["invoice.followup.handover"]._hand_over(
+            todo.filtered(lambda step: step.stage_id.handover)
+        )
         todo.filtered(
             lambda step: step.stage_id.create_activity or step.stage_id.escalate
         )._execute_activity()
+        # Odoo's blocking partner warning (models/invoice_followup_credit_hold.py)
+        self.env["invoice.followup.credit.hold"]._hold(
+            todo.filtered(lambda step: step.stage_id.credit_hold)
+        )
         for template, steps in emails.items():
             self.env["invoice.followup.bulk"]._queue_mails(steps, template)
         self._log_in_chatters()
@@ -644,6 +682,7 @@ class InvoiceFollowupLog(models.Model):
                 (self.env._("SMS"), "sms_state", "sms_info"),
                 (self.env._("Letter"), "letter_state", "letter_info"),
                 (self.env._("Activity"), "activity_state", "activity_info"),
+                (self.env._("Hand-over"), "handover_state", "handover_info"),
             )
         )
 
@@ -762,6 +801,14 @@ class InvoiceFollowupLog(models.Model):
         self.ensure_one()
         return self.partner_id._followup_get_statement_url()
 
+    def _get_followup_policy_url(self):
+        """Signed link to the company's payment policy in the portal, or False
+        when the company wrote none."""
+        self.ensure_one()
+        return self.env["invoice.followup.document"]._policy_url(
+            self.partner_id, self.company_id
+        )
+
     def _get_followup_rate_url(self, rate):
         """Signed link by which the customer says whether this reminder helped:
         ``rate`` 5 (yes), 3 (somewhat) or 1 (no)."""
@@ -824,6 +871,17 @@ class InvoiceFollowupLog(models.Model):
         """Who is rated: the customer's follow-up responsible, not whoever
         happened to run the step."""
         return self.partner_id._followup_get_responsible(self.company_id).partner_id
+
+    def _get_followup_interest(self):
+        """The statutory interest accrued on this step's invoices on its day,
+        for the stages that show it (the final notice) when the company claims
+        interest: see invoice.followup.charge._interest_summary; else False."""
+        self.ensure_one()
+        if not (self.stage_id.show_interest and self.company_id.followup_interest_regime_id):
+            return False
+        return self.env["invoice.followup.charge"]._interest_summary(
+            self.partner_id, self.company_id, self.move_ids, self.date
+        )
 
     def _get_followup_sms_url(self):
         """Short signed link to the statement, for SMS."""

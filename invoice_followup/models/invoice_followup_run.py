@@ -52,6 +52,8 @@ class InvoiceFollowupRun(models.AbstractModel):
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or self._batch_size()
         self._release_pauses()
+        # a hold whose overdue invoices were settled otherwise (cancelled, ...)
+        self.env["invoice.followup.credit.hold"].sudo()._release_paid()
         work = self._due_work()
         partners = list(work)
         batches = [
@@ -418,6 +420,8 @@ class InvoiceFollowupRun(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 steps = self._create_steps(planned, run_by)
+                # fees first: the reminder lists them, a crash undoes both
+                self.env["invoice.followup.charge"]._charge_fees(steps)
                 steps._run_channels()
                 self._mark_done(planned)
             return steps

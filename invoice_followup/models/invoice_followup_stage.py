@@ -8,7 +8,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class StageRule(
@@ -126,6 +126,66 @@ class InvoiceFollowupStage(models.Model):
         domain=[("share", "=", False)],
         help="Defaults to the escalation user of the follow-up settings.",
     )
+    credit_hold = fields.Boolean(
+        "Credit Hold",
+        help="Put the customer on credit hold with Odoo's blocking partner warning "
+        "(new invoices, and sales orders when Sales is installed). The hold is "
+        "lifted, and the previous warning restored, once the overdue invoices are "
+        "paid or a payment plan is accepted, or by hand from the customer's "
+        "Follow-up tab.",
+    )
+    # hand-over to a collection agency or lawyer (models/invoice_followup_handover.py)
+    handover = fields.Boolean(
+        "Hand over",
+        help="Hand the customer over to a collection agency or the legal department: "
+        "the pre-legal file (PDF) is made, sent or attached to an activity, and the "
+        "follow-up of the invoices pauses (with agency).",
+    )
+    handover_partner_id = fields.Many2one(
+        "res.partner",
+        "Agency",
+        domain=[("followup_agency_kind", "!=", False)],
+        help="The collection agency, legal department or lawyer (a partner marked as "
+        "such) that receives the customers.",
+    )
+    handover_mode = fields.Selection(
+        [
+            ("email", "Email the file to the agency"),
+            ("activity", "Attach the file to an activity for the responsible"),
+        ],
+        "Pre-legal File",
+        default="email",
+        required=True,
+    )
+    # late-payment charges (models/invoice_followup_charge.py): used only when
+    # the company switches fees on / chooses a statutory interest regime
+    fee_type = fields.Selection(
+        [
+            ("none", "No fee"),
+            ("fixed", "Fixed amount"),
+            ("percent", "Share of the overdue amount"),
+        ],
+        "Late-payment Fee",
+        default="none",
+        required=True,
+        help="Invoiced to the customer once per step, in the currency of its "
+        "invoices, when the company charges fees (Settings).",
+    )
+    fee_amount = fields.Monetary(
+        "Fee", currency_field="currency_id", help="In the company's currency."
+    )
+    fee_percent = fields.Float("Fee (%)", digits=(16, 2))
+    fee_min = fields.Monetary(
+        "Minimum Fee", currency_field="currency_id", help="0: no minimum."
+    )
+    fee_max = fields.Monetary(
+        "Maximum Fee", currency_field="currency_id", help="0: no maximum."
+    )
+    show_interest = fields.Boolean(
+        "Show Statutory Interest",
+        help="This stage's email and letter show the statutory interest accrued, "
+        "when the company claims it (Settings).",
+    )
     extra_content = fields.Html(
         "Additional Content",
         translate=True,
@@ -146,6 +206,39 @@ class InvoiceFollowupStage(models.Model):
         help="When set, the stage applies only to customers of these payment risk "
         "levels.",
     )
+
+    @api.constrains("fee_type", "fee_amount", "fee_percent", "fee_min", "fee_max")
+    def _check_fee(self):
+        for stage in self:
+            values = (stage.fee_amount, stage.fee_percent, stage.fee_min, stage.fee_max)
+            if any(v < 0 for v in values):
+                raise ValidationError(
+                    self.env._("A late-payment fee cannot be negative.")
+                )
+            if stage.fee_percent > 100:
+                raise ValidationError(
+                    self.env._("A late-payment fee cannot exceed 100 % of the amount.")
+                )
+            if stage.fee_max and stage.fee_min > stage.fee_max:
+                raise ValidationError(
+                    self.env._("The minimum fee is above the maximum fee.")
+                )
+            if stage.fee_type == "fixed" and not stage.fee_amount:
+                raise ValidationError(self.env._("Enter the amount of the fixed fee."))
+            if stage.fee_type == "percent" and not stage.fee_percent:
+                raise ValidationError(self.env._("Enter the fee's share in percent."))
+
+    @api.constrains("handover", "handover_partner_id")
+    def _check_handover_partner(self):
+        for stage in self:
+            if stage.handover and not stage.handover_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The stage %(stage)s hands customers over: choose the agency "
+                        "or lawyer that receives them.",
+                        stage=stage.name,
+                    )
+                )
 
     @api.depends("date_reference", "offset_days")
     def _compute_schedule_display(self):
@@ -248,6 +341,7 @@ class InvoiceFollowupStage(models.Model):
                 {
                     "send_email": True,
                     "mail_template_id": "invoice_followup.mail_template_final_notice",
+                    "show_interest": True,
                     "send_letter": True,
                     "attach_invoices": True,
                     "create_activity": True,

@@ -57,6 +57,7 @@ class InvoiceFollowupWorklist(models.Model):
         "band for new customers.",
     )
     paid_count = fields.Integer("Paid Invoices", readonly=True)
+    agency_id = fields.Many2one(related="partner_id.followup_agency_id")
 
     @api.depends("oldest_due_date")
     @api.depends_context("tz")

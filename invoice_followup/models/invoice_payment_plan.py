@@ -547,6 +547,11 @@ class InvoicePaymentPlan(models.Model):
         self.move_ids.write(
             {"followup_pause_reason": "payment_plan", "followup_paused_until": False}
         )
+        self.env["invoice.followup.credit.hold"]._release(
+            self.partner_id,
+            self.company_id,
+            self.env._("payment plan %(name)s accepted", name=self.name),
+        )
         body = self.env._(
             "Payment plan %(name)s is active: follow-up paused.", name=self.name
         )

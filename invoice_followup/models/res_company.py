@@ -64,6 +64,32 @@ class ResCompany(models.Model):
         "limit).",
     )
 
+    # late-payment charges: all off by default (models/invoice_followup_charge.py)
+    followup_fees = fields.Boolean(
+        "Late-payment Fees",
+        help="Stages with a fee invoice it to the customer once per step. Off by "
+        "default.",
+    )
+    followup_fee_product_id = fields.Many2one(
+        "product.product",
+        "Fee Product",
+        help="The product of the fee invoices (its income account and taxes); "
+        "default: Late-payment fee, without taxes.",
+    )
+    followup_interest_regime_id = fields.Many2one(
+        "invoice.followup.interest.regime",
+        "Statutory Interest",
+        help="None by default: no interest is computed, shown or invoiced. Choose the "
+        "law that applies to you (rate table by date) only where interest on late "
+        "payment is lawful and accepted.",
+    )
+    followup_interest_product_id = fields.Many2one(
+        "product.product",
+        "Interest Product",
+        help="The product of the interest invoices; default: Late-payment interest "
+        "and compensation, without taxes.",
+    )
+
     followup_max_promise_days = fields.Integer(
         "Maximum Promise Delay",
         default=30,
@@ -108,6 +134,13 @@ class ResCompany(models.Model):
         string="Stage When a Plan Breaks",
         domain="[('company_id', '=', id)]",
         help="Follow-up resumes with this stage when a payment plan breaks.",
+    )
+    followup_payment_policy = fields.Html(
+        "Payment Policy",
+        translate=True,
+        help="Your terms, fees if any, how to ask for a payment plan and whom to "
+        "call. Customers read it in the portal, in their language; the statement "
+        "and the first reminder link to it. Empty: no link.",
     )
 
     @api.model

@@ -29,6 +29,20 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.followup_max_per_week", readonly=False
     )
 
+    followup_fees = fields.Boolean(related="company_id.followup_fees", readonly=False)
+    followup_fee_product_id = fields.Many2one(
+        related="company_id.followup_fee_product_id", readonly=False
+    )
+    followup_interest_regime_id = fields.Many2one(
+        related="company_id.followup_interest_regime_id", readonly=False
+    )
+    followup_interest_product_id = fields.Many2one(
+        related="company_id.followup_interest_product_id", readonly=False
+    )
+    followup_interest_rate_outdated = fields.Boolean(
+        related="company_id.followup_interest_regime_id.rate_outdated"
+    )
+
     followup_max_promise_days = fields.Integer(
         related="company_id.followup_max_promise_days", readonly=False
     )
@@ -59,6 +73,9 @@ class ResConfigSettings(models.TransientModel):
     )
     payment_plan_broken_stage_id = fields.Many2one(
         related="company_id.payment_plan_broken_stage_id", readonly=False
+    )
+    followup_payment_policy = fields.Html(
+        related="company_id.followup_payment_policy", readonly=False
     )
 
     # System parameters (ir.config_parameter, for all companies); 0 or empty
@@ -113,6 +130,29 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(
                     self.env._("The follow-up limits cannot be negative.")
                 )
+
+    def action_followup_translate_payment_policy(self):
+        """The company's payment policy in a form of its own, where Odoo's
+        translation button writes it in each language of the customers."""
+        self.ensure_one()
+        if self.followup_payment_policy != self.company_id.followup_payment_policy:
+            self.execute()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment Policy"),
+            "res_model": "res.company",
+            "res_id": self.company_id.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "invoice_followup.res_company_view_form_followup_policy"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }
 
     def action_followup_open_stages(self):
         return self.env["ir.actions.act_window"]._for_xml_id(

@@ -13,6 +13,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
+from odoo.addons.base.models.res_partner import WARNING_MESSAGE
+
 from .account_move import FOLLOWUP_MOVE_TYPES
 from .invoice_followup_risk_level import RISK_LEVELS
 
@@ -42,6 +44,24 @@ class ResPartner(models.Model):
         "Excluded from Follow-up",
         help="No reminder of any kind is sent to this customer.",
     )
+    # hand-over to a collection agency or lawyer (models/invoice_followup_handover.py)
+    followup_agency_kind = fields.Selection(
+        [
+            ("collection", "Collection agency"),
+            ("legal", "Legal department or lawyer"),
+        ],
+        "Follow-up Agency",
+        help="This partner collects debts for the company: hand-over stages can "
+        "hand customers over to it, with the pre-legal file.",
+    )
+    followup_agency_id = fields.Many2one(
+        "res.partner",
+        "With Agency",
+        copy=False,
+        readonly=True,
+        help="The collection agency or lawyer the customer was handed over to.",
+    )
+    followup_agency_date = fields.Date("With Agency Since", copy=False, readonly=True)
     payment_risk_level = fields.Selection(
         RISK_LEVELS,
         string="Payment Risk",
@@ -127,6 +147,41 @@ class ResPartner(models.Model):
     followup_log_ids = fields.One2many(
         "invoice.followup.log", "partner_id", string="Follow-up History"
     )
+    # credit hold (models/invoice_followup_credit_hold.py): Odoo's partner warning
+    # blocks, the step that set it and the warning it replaced are kept here
+    followup_hold_step_id = fields.Many2one(
+        "invoice.followup.log",
+        "Credit Hold Step",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The follow-up step whose credit hold is in force.",
+    )
+    followup_on_hold = fields.Boolean(
+        "On Credit Hold",
+        compute="_compute_followup_on_hold",
+        store=True,
+        help="A follow-up step put this customer on credit hold: Odoo's blocking "
+        "warning stops new invoices (and sales orders) until the overdue invoices "
+        "are paid, a payment plan is accepted, or an accountant lifts the hold.",
+    )
+    followup_hold_date = fields.Date(
+        "On Credit Hold Since", related="followup_hold_step_id.hold_date"
+    )
+    followup_hold_company_id = fields.Many2one(
+        "res.company",
+        "Credit Hold By",
+        related="followup_hold_step_id.company_id",
+    )
+    followup_hold_prev_invoice_warn = fields.Selection(
+        WARNING_MESSAGE,
+        "Invoice Warning Before the Hold",
+        readonly=True,
+        copy=False,
+    )
+    followup_hold_prev_invoice_warn_msg = fields.Text(
+        "Invoice Warning Message Before the Hold", readonly=True, copy=False
+    )
     followup_invoice_ids = fields.One2many(
         "account.move",
         compute="_compute_followup_figures",
@@ -144,6 +199,12 @@ class ResPartner(models.Model):
     )
     followup_currency_id = fields.Many2one(
         "res.currency", compute="_compute_followup_figures"
+    )
+    followup_interest_due = fields.Char(
+        "Statutory Interest Accrued",
+        compute="_compute_followup_interest_due",
+        help="Interest and fixed compensation due today on the overdue invoices, "
+        "by the company's statutory interest law (not invoiced yet).",
     )
     followup_next_date = fields.Date(
         "Next Follow-up", compute="_compute_followup_figures"
@@ -373,6 +434,31 @@ class ResPartner(models.Model):
             and partner.followup_access_token
             and consteq(partner.followup_access_token, str(token))
         )
+
+    @api.depends_context("company")
+    def _compute_followup_interest_due(self):
+        Charge = self.env["invoice.followup.charge"]
+        company = self.env.company
+        for partner in self:
+            summary = (
+                company.followup_interest_regime_id
+                and partner.id
+                and Charge._interest_summary(partner, company)
+            )
+            partner.followup_interest_due = (
+                " + ".join(currency.format(amount) for currency, amount in summary["totals"])
+                if summary
+                else False
+            )
+
+    def action_followup_invoice_interest(self):
+        """Invoice the statutory interest and compensation due today (one invoice
+        per currency) and open it."""
+        self.ensure_one()
+        invoices = self.env["invoice.followup.charge"]._invoice_interest(
+            self, self.env.company
+        )
+        return invoices._get_records_action(name=self.env._("Interest Invoices"))
 
     def action_followup_renew_link(self):
         """A new statement link for these customers: the links of earlier mails
@@ -617,6 +703,36 @@ class ResPartner(models.Model):
         self.commercial_partner_id.write({"followup_excluded": False})
         return True
 
+    @api.depends("followup_hold_step_id")
+    def _compute_followup_on_hold(self):
+        for partner in self:
+            partner.followup_on_hold = bool(partner.followup_hold_step_id)
+
+    def action_followup_release_hold(self):
+        """An accountant lifts the credit hold that the follow-up of the
+        companies they work in put on these customers."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only accountants can lift a credit hold."))
+        partners = self.commercial_partner_id.filtered("followup_on_hold")
+        if not partners:
+            raise UserError(self.env._("This customer is not on credit hold."))
+        released = self.env["invoice.followup.credit.hold"]._release(
+            partners,
+            self.env.companies,
+            self.env._("by hand, by %(user)s", user=self.env.user.name),
+        )
+        if not released:
+            raise UserError(
+                self.env._(
+                    "The credit hold was set by the follow-up of %(companies)s: "
+                    "switch to that company to lift it.",
+                    companies=", ".join(
+                        partners.sudo().followup_hold_company_id.mapped("name")
+                    ),
+                )
+            )
+        return True
+
     @api.model
     def _followup_wizard_action(self, res_model, context):
         return {
@@ -696,6 +812,21 @@ class ResPartner(models.Model):
             }
         )
         return action
+
+    def action_followup_prelegal_file(self):
+        """Print the pre-legal file of the customer now (statement, invoices,
+        history, answers, plans; the invoices' PDFs appended), kept on the customer."""
+        self.ensure_one()
+        self.env["account.move"].check_access("read")
+        return self.env["invoice.followup.handover"]._action_print(
+            self.commercial_partner_id
+        )
+
+    def action_followup_agency_release(self):
+        """Take the customer back from its agency: its invoices' follow-up resumes."""
+        self.env["account.move"].check_access("write")
+        self.env["invoice.followup.handover"]._take_back(self.commercial_partner_id)
+        return True
 
     def action_followup_open_history(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

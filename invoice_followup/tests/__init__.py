@@ -5,6 +5,8 @@ from . import test_invoice_followup_stage
 from . import test_invoice_payment_plan
 from . import test_payment_plan_portal
 from . import test_portal
+from . import test_early_discount
+from . import test_payment_policy
 from . import test_saudi_company
 from . import test_communications
 from . import test_followup_engine
@@ -24,3 +26,6 @@ from . import test_followup_effect
 from . import test_followup_kpi
 from . import test_followup_variant
 from . import test_followup_dashboard
+from . import test_credit_hold
+from . import test_followup_charges
+from . import test_followup_handover

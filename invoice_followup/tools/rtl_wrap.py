@@ -42,7 +42,14 @@ def _word_nodes(text):
 
 
 def _needs_wrap(text):
-    return bool(text) and len(text.split()) > 1 and bool(ARABIC.search(text))
+    """An Arabic run of several words, or one word with trailing punctuation
+    (a label such as "الهاتف:" before a left-to-right value is shifted too)."""
+    if not text or not ARABIC.search(text):
+        return False
+    words = text.split()
+    return len(words) > 1 or (
+        len(words) == 1 and bool(TRAILING_PUNCTUATION.match(words[0]).group(2))
+    )
 
 
 def wrap_rtl_words(document):

@@ -20,6 +20,7 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
     sms_body = fields.Text("SMS", readonly=True)
     sms_segment_info = fields.Char("SMS Length", compute="_compute_sms_segment_info")
     lang = fields.Char(readonly=True)
+    fee_info = fields.Char("Late-payment Fee", readonly=True)
 
     @api.depends("sms_body")
     def _compute_sms_segment_info(self):
@@ -47,6 +48,14 @@ class InvoiceFollowupPreviewWizard(models.TransientModel):
         step = self.env["invoice.followup.run"]._preview(partner, self.env.company)
         stage = step.stage_id
         values = {"stage_id": stage.id, "lang": step.recipient_id.lang or partner.lang}
+        fees = self.env["invoice.followup.charge"]._fee_plan(step)
+        if fees:
+            values["fee_info"] = self.env._(
+                "Sending it invoices a late-payment fee of %(amounts)s.",
+                amounts=", ".join(
+                    currency.format(amount) for currency, _m, amount in fees
+                ),
+            )
         if stage.mail_template_id:
             rendered = stage.mail_template_id._generate_template(
                 step.ids, ("subject", "body_html")
