@@ -273,7 +273,7 @@ class AccountMove(models.Model):
             )
 
     def init(self):
-        super().init()
+        res = super().init()
         # one fee invoice per follow-up step and currency, even across crashes and
         # reruns: guarded by PostgreSQL itself (models/invoice_followup_charge.py)
         self.env.cr.execute(
@@ -283,6 +283,7 @@ class AccountMove(models.Model):
                 "WHERE followup_fee_step_id IS NOT NULL"
             )
         )
+        return res
 
     def action_followup_waive(self):
         """Waive this late-payment charge: the wizard asks why."""
@@ -305,6 +306,19 @@ class AccountMove(models.Model):
             ("payment_state", "in", ("not_paid", "partial")),
             ("amount_residual", ">", 0),
         ]
+
+    def _followup_discount_date(self):
+        """The last day of the invoice's early-payment discount (Odoo's, on its
+        payment term), or False."""
+        self.ensure_one()
+        if not self.invoice_payment_term_id.early_discount:
+            return False
+        dates = [
+            line.discount_date
+            for line in self.line_ids
+            if line.display_type == "payment_term" and line.discount_date
+        ]
+        return min(dates) if dates else False
 
     def _followup_is_open(self):
         """The open customer invoice, on a record (see _followup_open_domain)."""

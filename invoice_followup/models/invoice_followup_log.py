@@ -877,7 +877,9 @@ class InvoiceFollowupLog(models.Model):
         for the stages that show it (the final notice) when the company claims
         interest: see invoice.followup.charge._interest_summary; else False."""
         self.ensure_one()
-        if not (self.stage_id.show_interest and self.company_id.followup_interest_regime_id):
+        if not (
+            self.stage_id.show_interest and self.company_id.followup_interest_regime_id
+        ):
             return False
         return self.env["invoice.followup.charge"]._interest_summary(
             self.partner_id, self.company_id, self.move_ids, self.date

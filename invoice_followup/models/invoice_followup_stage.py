@@ -32,8 +32,17 @@ class StageRule(
         )
 
     def date_for(self, move):
-        """The day the stage falls due for ``move``."""
-        ref = move.invoice_date if self.by_invoice_date else move.followup_date_due
+        """The day the stage falls due for ``move``. A reminder before the due
+        date counts from the last day of Odoo's early-payment discount when the
+        invoice has one (the customer hears of the discount while it lasts)."""
+        if self.by_invoice_date:
+            ref = move.invoice_date
+        else:
+            ref = move.followup_date_due
+            if ref and self.offset.days < 0:
+                discount = move._followup_discount_date()
+                if discount and move.invoice_date < discount + self.offset < ref:
+                    ref = discount
         return ref and ref + self.offset
 
 
@@ -127,7 +136,6 @@ class InvoiceFollowupStage(models.Model):
         help="Defaults to the escalation user of the follow-up settings.",
     )
     credit_hold = fields.Boolean(
-        "Credit Hold",
         help="Put the customer on credit hold with Odoo's blocking partner warning "
         "(new invoices, and sales orders when Sales is installed). The hold is "
         "lifted, and the previous warning restored, once the overdue invoices are "

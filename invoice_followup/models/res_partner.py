@@ -446,7 +446,9 @@ class ResPartner(models.Model):
                 and Charge._interest_summary(partner, company)
             )
             partner.followup_interest_due = (
-                " + ".join(currency.format(amount) for currency, amount in summary["totals"])
+                " + ".join(
+                    currency.format(amount) for currency, amount in summary["totals"]
+                )
                 if summary
                 else False
             )

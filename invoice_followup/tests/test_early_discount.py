@@ -150,6 +150,40 @@ class TestFollowupEarlyDiscount(FollowupHttpCommon):
         self.assertNotIn("980.00", late_body)
         self.assertNotIn("instead of", late_body)
 
+    def test_pre_due_reminder_goes_before_the_discount_ends(self):
+        """Scenario: the daily run, 4 March. An invoice of 25 February with 2 %
+        off within 10 days (until 7 March), due 27 March: its friendly reminder
+        (3 days before the due date) comes 3 days before the discount's end
+        instead, today, and says "Pay $ 980.00 by March 7"; an invoice of the
+        same day without a discount gets "did it arrive?" today and its
+        friendly reminder on 24 March."""
+        with freeze_time(TODAY):
+            move = self._invoice(
+                self.customer_b,
+                amount=1000.0,
+                invoice_date=TODAY - timedelta(days=7),
+                term=self.term_epd,
+            )
+            plain_move = self._invoice(
+                self.customer,
+                amount=1000.0,
+                invoice_date=TODAY - timedelta(days=7),
+                term=self.term_30,
+            )
+            self.assertEqual(move.followup_date_due, TODAY + timedelta(days=23))
+            self.env["invoice.followup.run"]._run_daily()
+            step = self._logs(self.customer_b)
+            self.assertEqual(step.stage_id, self.stage_friendly)
+            self.assertIn(
+                "Pay $ 980.00 by March 7 instead of $ 1,000.00",
+                plain(self._mail_body(step)),
+            )
+            self.assertEqual(move.followup_stage_id, self.stage_friendly)
+            # without a discount: only "did it arrive?" today, the friendly later
+            self.assertEqual(plain_move.followup_stage_id, self.stage_receipt)
+            self.assertEqual(plain_move.followup_next_stage_id, self.stage_friendly)
+            self.assertEqual(plain_move.followup_next_date, TODAY + timedelta(days=20))
+
     # ------------------------------------------------------------------ portal
     def test_statement_and_invoice_page_inside_the_window(self):
         """Scenario: two days after the invoice date the customer opens its
