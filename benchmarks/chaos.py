@@ -852,7 +852,10 @@ def wait_cron(db, server, round_start, stall=None):
             covered = db.covered(*stall)
             if covered != last_covered:
                 last_covered, last_change = covered, now
-            elif covered and now - last_change > HOLD_STALL:
+            elif now - last_change > (HOLD_STALL if covered else 3 * HOLD_STALL):
+                # no new step for a while; before the first one, the first batch
+                # itself may wait for the holder (an invoice number it has taken:
+                # fee invoices of the same journal are numbered one after the other)
                 return
         if now - last_notify > 0.5:
             notify_cron_workers(db.name)

@@ -190,6 +190,41 @@ class FollowupHttpCommon(FollowupCommon, HttpCase):
         self.assertEqual(response.status_code, 200, response.text[:500])
         return csrf_token_of(response.text)
 
+    @classmethod
+    def _demo_provider(cls):
+        """Odoo's demo payment provider, enabled for the company."""
+        provider = cls.env.ref("payment.payment_provider_demo").sudo()
+        provider.write({"state": "test", "company_id": cls.company.id})
+        return provider
+
+    def _pay_online(self, route, access_token, amount, landing_route="/my/followup"):
+        """Pay through the portal's transaction ``route`` as the payment form
+        does (the browser asks ``amount``) with the demo provider; the
+        transaction is then done and post-processed as the provider's
+        notification makes it. Returns the transaction."""
+        provider = self._demo_provider()
+        result = self.make_jsonrpc_request(
+            route,
+            {
+                "access_token": access_token,
+                "provider_id": provider.id,
+                "payment_method_id": provider.payment_method_ids[:1].id,
+                "token_id": None,
+                "amount": amount,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": landing_route,
+            },
+        )
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
+        tx._set_done()
+        tx._post_process()
+        return tx
+
     def _post_answer(self, move, action, data, files=None, token=None):
         """Answer ``move`` through /my/followup/invoice/<id>/<action> as the
         invoice's signed link does: open the form, post it with its CSRF

@@ -54,38 +54,11 @@ class TestFollowupEarlyDiscount(FollowupHttpCommon):
                 ],
             }
         )
-        cls.provider = cls.env.ref("payment.payment_provider_demo").sudo()
-        cls.provider.write({"state": "test", "company_id": cls.company.id})
+        cls._demo_provider()  # the invoice page shows its payment form
         cls.customer_b.lang = "en_US"
         cls.loss_account = (
             cls.company.account_journal_early_pay_discount_loss_account_id
         )
-
-    def _pay_online(self, route, access_token, amount):
-        """A demo-provider transaction through ``route`` (the browser asks
-        ``amount``), done and post-processed as the provider's notification
-        does."""
-        result = self.make_jsonrpc_request(
-            route,
-            {
-                "access_token": access_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.provider.payment_method_ids[:1].id,
-                "token_id": None,
-                "amount": amount,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "/my/followup",
-            },
-        )
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .search([("reference", "=", result["reference"])])
-        )
-        tx._set_done()
-        tx._post_process()
-        return tx
 
     def _mail_body(self, step):
         return (

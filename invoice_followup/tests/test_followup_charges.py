@@ -414,8 +414,7 @@ class TestFollowupFeesPortal(FollowupHttpCommon):
         """Scenario: the customer opens the reminder's links on its phone: the
         statement lists the fee; the fee's own signed link opens it with "Pay
         now" (demo provider); another customer's signed link does not open it."""
-        provider = self.env.ref("payment.payment_provider_demo").sudo()
-        provider.write({"state": "test", "company_id": self.company.id})
+        self._demo_provider()
         self.company.followup_fees = True
         self.stage_first.write({"fee_type": "fixed", "fee_amount": 50.0})
         today = fields.Date.today()

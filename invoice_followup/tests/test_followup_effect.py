@@ -210,28 +210,11 @@ class TestFollowupEffectPortal(FollowupHttpCommon):
         other.invalidate_recordset()
         self.assertFalse(other.opened_date)
 
-        provider = self.env.ref("payment.payment_provider_demo").sudo()
-        provider.write({"state": "test", "company_id": self.company.id})
-        result = self.make_jsonrpc_request(
+        self._pay_online(
             f"/my/followup/pay/transaction/{self.customer.id}/{self.company.currency_id.id}",
-            {
-                "access_token": token,
-                "provider_id": provider.id,
-                "payment_method_id": provider.payment_method_ids[:1].id,
-                "token_id": None,
-                "amount": 300.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "/my/followup",
-            },
+            token,
+            300.0,
         )
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .search([("reference", "=", result["reference"])])
-        )
-        tx._set_done()
-        tx._post_process()
         self.env["invoice.followup.effect"]._refresh()
         self.assertTrue(step.paid_online)
         self.assertEqual(step.paid_7_amount, 300)

@@ -205,33 +205,17 @@ class TestPaymentPlanPortal(FollowupHttpCommon):
         plan's invoices, whatever amount the browser sends; once processed the
         first instalment is paid."""
         self.plan._action_accept("Omar")
-        provider = self.env.ref("payment.payment_provider_demo").sudo()
-        provider.write({"state": "test", "company_id": self.company.id})
-        method = provider.payment_method_ids[:1]
+        self._demo_provider()
         page = self.url_open(self.plan.get_portal_url())
         self.assertIn("o_payment_form", page.text)
-        result = self.make_jsonrpc_request(
+        tx = self._pay_online(
             f"/my/payment_plans/{self.plan.id}/transaction",
-            {
-                "access_token": self.plan.access_token,
-                "provider_id": provider.id,
-                "payment_method_id": method.id,
-                "token_id": None,
-                "amount": 1.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": self.plan.get_portal_url(),
-            },
-        )
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .search([("reference", "=", result["reference"])])
+            self.plan.access_token,
+            1.0,
+            landing_route=self.plan.get_portal_url(),
         )
         self.assertEqual(tx.amount, 300.0)
         self.assertEqual(tx.invoice_ids, self.move)
-        tx._set_done()
-        tx._post_process()
         self.assertEqual(self.move.amount_residual, 600.0)
         self.assertEqual(self.plan.line_ids.sorted("date_due")[0].state, "paid")
 

@@ -316,8 +316,7 @@ class TestFollowupPortalTour(FollowupHttpCommon):
         of a mail, confirms receipt of one invoice, asks a question about it,
         promises a date for another, then pays the overdue one online with the
         demo payment provider."""
-        provider = self.env.ref("payment.payment_provider_demo").sudo()
-        provider.write({"state": "test", "company_id": self.company.id})
+        provider = self._demo_provider()
         today = fields.Date.today()
         paid = self._invoice(
             invoice_date=today - timedelta(days=40), term=self.term_30, amount=450.0
@@ -355,8 +354,7 @@ class TestFollowupPayAllOverdue(FollowupHttpCommon):
         self._invoice(
             invoice_date=today, term=self.term_30, amount=999.0
         )  # not due: not paid now
-        provider = self.env.ref("payment.payment_provider_demo").sudo()
-        provider.write({"state": "test", "company_id": self.company.id})
+        self._demo_provider()
         token = self.customer._followup_get_access_token()
         page = self.url_open(
             f"/my/followup/pay?pid={self.customer.id}&access_token={token}"
@@ -364,28 +362,13 @@ class TestFollowupPayAllOverdue(FollowupHttpCommon):
         self.assertEqual(page.status_code, 200)
         self.assertIn("500.00", page.text)
         self.assertIn("o_payment_form", page.text)
-        result = self.make_jsonrpc_request(
+        tx = self._pay_online(
             f"/my/followup/pay/transaction/{self.customer.id}/{self.company.currency_id.id}",
-            {
-                "access_token": token,
-                "provider_id": provider.id,
-                "payment_method_id": provider.payment_method_ids[:1].id,
-                "token_id": None,
-                "amount": 1.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "/my/followup",
-            },
-        )
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .search([("reference", "=", result["reference"])])
+            token,
+            1.0,
         )
         self.assertEqual(tx.amount, 500.0)
         self.assertEqual(tx.invoice_ids, first | second)
-        tx._set_done()
-        tx._post_process()
         self.assertTrue(
             all(m.payment_state in ("paid", "in_payment") for m in first | second)
         )
