@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make run: a demo database with the addon, its demo data and Arabic, then Odoo on PORT.
 # The database is created (and the addon installed) only when it is missing.
+# A local mail catcher (scripts/mail_catcher.py, 127.0.0.1 only) runs beside it as the
+# demo's outgoing mail server: mails land as .eml files in MAIL_DIR (`make mails`).
 #
-# Environment: DB (default invoice_followup_demo), PORT (default 8069), plus ensure_env.sh's.
+# Environment: DB (default invoice_followup_demo), PORT (default 8069), MAIL_DIR (default
+# .cache/mail-catcher), MAIL_PORT (first SMTP port to try, default 2525), plus ensure_env.sh's.
 set -euo pipefail
 # shellcheck source=scripts/ensure_env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
@@ -37,11 +40,82 @@ if [ "$state" != installed ]; then
     fi
 fi
 
+# The local mail catcher (scripts/mail_catcher.py): the demo's outgoing mail server, on
+# 127.0.0.1 only; every mail lands as an .eml file in MAIL_DIR (`make mails` prints them).
+MAIL_DIR=${MAIL_DIR:-$CACHE_DIR/mail-catcher}
+MAIL_PORT=$("$PYTHON" "$HELPER" free-port "${MAIL_PORT:-2525}")
+CATCHER_PID=
+ODOO_PID=
+_stop_catcher() {
+    if [ -n "$CATCHER_PID" ]; then
+        kill "$CATCHER_PID" 2>/dev/null || true
+        wait "$CATCHER_PID" 2>/dev/null || true
+    fi
+}
+# Stopping the demo stops the catcher: Ctrl+C (the terminal sends it to Odoo too), a
+# TERM to this script (passed on to Odoo), or Odoo itself stopped (pkill -f $DB).
+_stop() {
+    [ -z "$1" ] || [ -z "$ODOO_PID" ] || kill "-$1" "$ODOO_PID" 2>/dev/null || true
+    [ -z "$ODOO_PID" ] || wait "$ODOO_PID" 2>/dev/null || true
+    exit "$2"
+}
+trap _stop_catcher EXIT
+trap '_stop "" 130' INT
+trap '_stop TERM 143' TERM HUP
+"$PYTHON" "$REPO_ROOT/scripts/mail_catcher.py" serve --port "$MAIL_PORT" --dir "$MAIL_DIR" &
+CATCHER_PID=$!
+for _ in $(seq 1 50); do
+    "$PYTHON" "$HELPER" port-free "$MAIL_PORT" || break
+    kill -0 "$CATCHER_PID" 2>/dev/null || break
+    sleep 0.2
+done
+if ! kill -0 "$CATCHER_PID" 2>/dev/null || "$PYTHON" "$HELPER" port-free "$MAIL_PORT"; then
+    echo "[run] ERROR: the mail catcher did not start on 127.0.0.1:$MAIL_PORT (see above)" >&2
+    exit 1
+fi
+
+# The demo database sends through the catcher: its outgoing mail server record points
+# there (the port may change between runs), ahead of any other.
+echo "[run] pointing the outgoing mail server of $DB at the mail catcher"
+MAIL_PORT=$MAIL_PORT "$PYTHON" -m odoo shell --database="$DB" --addons-path="$ADDONS_PATH" \
+    --no-http --log-level=warn >/dev/null <<'PY' \
+    || { echo "[run] ERROR: could not set the outgoing mail server of $DB" >&2; exit 1; }
+import os
+values = {
+    "name": "Local mail catcher (make run)",
+    "smtp_host": "127.0.0.1",
+    "smtp_port": int(os.environ["MAIL_PORT"]),
+    "smtp_encryption": "none",
+    "smtp_authentication": "login",
+    "smtp_user": False,
+    "smtp_pass": False,
+    "from_filter": False,
+    "sequence": 0,
+    "active": True,
+}
+Server = env["ir.mail_server"].with_context(active_test=False)
+server = Server.search([("name", "=", values["name"])], limit=1)
+if server:
+    server.write(values)
+else:
+    Server.create(values)
+env.cr.commit()
+PY
+
 cat <<MSG
 
   invoice_followup demo: http://localhost:$PORT   (database $DB)
   Login: admin  Password: admin
+  Mails the demo sends land in $MAIL_DIR (SMTP 127.0.0.1:$MAIL_PORT,
+  nothing leaves this machine); read the latest with: make mails
   Stop with Ctrl+C.
 
 MSG
-exec "$PYTHON" -m odoo --database="$DB" --addons-path="$ADDONS_PATH" --http-port="$PORT"
+"$PYTHON" -m odoo --database="$DB" --addons-path="$ADDONS_PATH" --http-port="$PORT" &
+ODOO_PID=$!
+set +e
+wait "$ODOO_PID"
+rc=$?
+set -e
+ODOO_PID=
+exit "$rc"

@@ -108,13 +108,34 @@ class InvoiceFollowupBulk(models.AbstractModel):
         comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         layout = template.email_layout_xmlid
         Partner = self.env["res.partner"]
+        recipients_of = {
+            step.id: Partner.browse(
+                rendered[step.id].get("partner_ids") or step.recipient_id.ids
+            )
+            for step in steps
+        }
+        # the steps' own recipients passed the blacklist already
+        # (invoice.followup.log._followup_plan_emails); those a template adds too
+        blacklisted = self._blacklisted_partners(
+            Partner.union(*recipients_of.values()) - steps.recipient_id
+        )
         mail_values = []
+        queued = self.env["invoice.followup.log"]
         for step in steps:
             values = rendered[step.id]
             lang = langs.get(step.id) or self.env.lang
-            recipients = Partner.browse(
-                values.get("partner_ids") or step.recipient_id.ids
-            )
+            recipients = recipients_of[step.id] - blacklisted
+            if not recipients:
+                step._followup_set(
+                    {
+                        "email_state": "skipped",
+                        "email_info": self.env._(
+                            "The email address is on the blacklist (unsubscribed)."
+                        ),
+                    }
+                )
+                continue
+            queued |= step
             if (
                 recipients != step.recipient_id
             ):  # the template adds or changes recipients
@@ -185,13 +206,36 @@ class InvoiceFollowupBulk(models.AbstractModel):
                 for partner in mail.recipient_ids
             ]
         )
-        for step, mail in zip(steps, mails, strict=True):
+        if mails:
+            # Odoo's mail queue sends them at its next call rather than within the
+            # hour of its own schedule (as event registrations ask it): now, and at
+            # the A/B variants' send hours
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger(
+                {fields.Datetime.now()}
+                | {date for date in mails.mapped("scheduled_date") if date}
+            )
+        for step, mail in zip(queued, mails, strict=True):
             step._followup_set(
                 {
                     "mail_message_id": mail.mail_message_id.id,
                     "mail_template_id": template.id,
                 }
             )
+
+    @api.model
+    def _blacklisted_partners(self, partners):
+        """Those of ``partners`` whose address is on Odoo's active email blacklist
+        (mail.blacklist), in one query; none when ``partners`` is empty."""
+        emails = [email for email in partners.mapped("email_normalized") if email]
+        if not emails:
+            return partners.browse()
+        listed = set(
+            self.env["mail.blacklist"]
+            .sudo()
+            .search_fetch([("email", "in", emails)], ["email"])
+            .mapped("email")
+        )
+        return partners.filtered(lambda p: p.email_normalized in listed)
 
     @api.model
     def _variant_send_time(self, step):

@@ -386,6 +386,10 @@ class InvoiceFollowupLog(models.Model):
     def _followup_plan_emails(self):
         """Record why a step gets no mail; {template: steps} for the others."""
         by_template = defaultdict(lambda: self.browse())
+        # Odoo's email blacklist (mail.blacklist), in one query for the batch
+        blacklisted = self.env["invoice.followup.bulk"]._blacklisted_partners(
+            self.recipient_id
+        )
         for step in self:
             template = step._followup_mail_template()
             if not step.partner_id.followup_use_email:
@@ -407,6 +411,16 @@ class InvoiceFollowupLog(models.Model):
                     {
                         "email_state": "skipped",
                         "email_info": self.env._("No email address."),
+                    }
+                )
+            elif step.recipient_id in blacklisted:
+                # as the SMS channel respects the phone blacklist: skipped, not failed
+                step._followup_set(
+                    {
+                        "email_state": "skipped",
+                        "email_info": self.env._(
+                            "The email address is on the blacklist (unsubscribed)."
+                        ),
                     }
                 )
             else:
