@@ -34,4 +34,6 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import rating_rating
+from . import invoice_followup_sms_provider
+from . import sms_sms
 from . import invoice_followup_worklist

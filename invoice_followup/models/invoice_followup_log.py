@@ -378,6 +378,15 @@ class InvoiceFollowupLog(models.Model):
         self.ensure_one()
         return self.variant_id.sms_template_id or self.stage_id.sms_template_id
 
+    def _followup_channel_failed(self, channel, reason):
+        """A message these steps sent through ``channel`` ("email", "sms",
+        "whatsapp") failed after it left (a bounce, an undelivered SMS or
+        WhatsApp message): the channel is recorded as failed with ``reason``.
+        Returns the steps that changed (those whose channel was still "sent")."""
+        steps = self.filtered(lambda step: step[f"{channel}_state"] == "sent")
+        steps._followup_set({f"{channel}_state": "failed", f"{channel}_info": reason})
+        return steps
+
     def _followup_set(self, values):
         """Record outcomes on steps (no field of theirs is tracked: skip the
         tracking preparation, which costs more than the write)."""
@@ -566,6 +575,12 @@ class InvoiceFollowupLog(models.Model):
                     step.id, self.env["mail.message"]
                 )[-1:].id
                 step._followup_set(values)
+                # the provider's delivery report finds its step (models/sms_sms.py)
+                sms.followup_log_id = step
+        if by_template:
+            # Odoo's SMS queue sends them at its next call rather than within the
+            # hour of its own schedule
+            self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
 
     def _execute_letter(self, fallback=False):
         try:

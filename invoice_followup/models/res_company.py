@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 
 from .invoice_followup_risk_level import RISK_LEVELS
+from .invoice_followup_sms_provider import SMS_PROVIDERS
 
 # Countries whose weekend is Friday and Saturday: reminders go out Sunday to Thursday.
 FRIDAY_SATURDAY_WEEKEND = {
@@ -141,6 +142,43 @@ class ResCompany(models.Model):
         help="Your terms, fees if any, how to ask for a payment plan and whom to "
         "call. Customers read it in the portal, in their language; the statement "
         "and the first reminder link to it. Empty: no link.",
+    )
+
+    # SMS through the company's own provider (models/invoice_followup_sms_provider.py);
+    # credentials readable by administrators only, as Odoo keeps payment providers' keys
+    followup_sms_provider = fields.Selection(
+        SMS_PROVIDERS,
+        "SMS Provider",
+        default="iap",
+        required=True,
+        help="Odoo IAP (default) or your own SMS gateway account. Every SMS of the "
+        "company goes through it.",
+    )
+    followup_sms_twilio_account_sid = fields.Char(
+        "Twilio Account SID", groups="base.group_system", copy=False
+    )
+    followup_sms_twilio_auth_token = fields.Char(
+        "Twilio Auth Token", groups="base.group_system", copy=False
+    )
+    followup_sms_twilio_sender = fields.Char(
+        "Twilio Sender",
+        groups="base.group_system",
+        copy=False,
+        help="The From number in E.164 (+14155550100) or a Messaging Service SID "
+        "(MG...).",
+    )
+    followup_sms_unifonic_app_sid = fields.Char(
+        "Unifonic AppSid", groups="base.group_system", copy=False
+    )
+    followup_sms_unifonic_sender = fields.Char(
+        "Unifonic SenderID", groups="base.group_system", copy=False
+    )
+    followup_sms_webhook_token = fields.Char(
+        "SMS Delivery Report Token",
+        groups="base.group_system",
+        copy=False,
+        help="Secret part of the delivery report URL of providers that do not sign "
+        "their reports (Unifonic).",
     )
 
     @api.model

@@ -78,6 +78,45 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.followup_payment_policy", readonly=False
     )
 
+    # SMS through the company's own provider (models/invoice_followup_sms_provider.py)
+    followup_sms_provider = fields.Selection(
+        related="company_id.followup_sms_provider", readonly=False
+    )
+    followup_sms_twilio_account_sid = fields.Char(
+        related="company_id.followup_sms_twilio_account_sid",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_sms_twilio_auth_token = fields.Char(
+        related="company_id.followup_sms_twilio_auth_token",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_sms_twilio_sender = fields.Char(
+        related="company_id.followup_sms_twilio_sender",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_sms_unifonic_app_sid = fields.Char(
+        related="company_id.followup_sms_unifonic_app_sid",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_sms_unifonic_sender = fields.Char(
+        related="company_id.followup_sms_unifonic_sender",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_sms_report_url = fields.Char(
+        "Delivery Report URL",
+        compute="_compute_followup_sms_report_url",
+        groups="base.group_system",
+        help="Set it as the DLR webhook of your Unifonic account.",
+    )
+    followup_sms_test_number = fields.Char(
+        "Test Number", help="Mobile number that receives the test SMS."
+    )
+
     # System parameters (ir.config_parameter, for all companies); 0 or empty
     # means the default
     invoice_followup_batch_size = fields.Integer(
@@ -157,4 +196,23 @@ class ResConfigSettings(models.TransientModel):
     def action_followup_open_stages(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "invoice_followup.invoice_followup_stage_action"
+        )
+
+    @api.depends("company_id", "followup_sms_provider")
+    def _compute_followup_sms_report_url(self):
+        gateway = self.env["invoice.followup.sms.provider"]
+        for settings in self:
+            settings.followup_sms_report_url = (
+                gateway._status_url(settings.company_id, "unifonic")
+                if settings.followup_sms_provider == "unifonic"
+                else False
+            )
+
+    def action_followup_send_test_sms(self):
+        """Send one SMS to the typed number through the company's provider."""
+        self.ensure_one()
+        return (
+            self.env["invoice.followup.sms.provider"]
+            .with_company(self.company_id)
+            ._send_test_sms(self.followup_sms_test_number)
         )

@@ -30,3 +30,4 @@ from . import test_credit_hold
 from . import test_followup_charges
 from . import test_followup_handover
 from . import test_mail_delivery
+from . import test_sms_provider
