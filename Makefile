@@ -17,13 +17,15 @@ PYTEST_ARGS ?=
 PYTEST_DB ?= ifu_pytest
 N ?= 5
 MAIL_DIR ?= .cache/mail-catcher
+SMS_DIR ?= .cache/sms-catcher
 export PYTHON ODOO_SRC DB PORT FIX K PYTEST_ARGS PYTEST_DB
 
-.PHONY: help setup run mails test upgrade-test bench forecast chaos wheel lint pytest clean
+.PHONY: help setup run mails sms test upgrade-test bench forecast chaos wheel lint pytest clean
 
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
 	@echo "make mails [N=5]    the latest mails the demo (make run) sent to its local mail catcher, .cache/mail-catcher/"
+	@echo "make sms   [N=5]    the latest SMS the demo (make run) sent to its local SMS capture, .cache/sms-catcher/"
 	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
 	@echo "make upgrade-test  [UPGRADE_FROM=commit] [KEEP=1]  upgrade from the previous release, records kept"
 	@echo "make bench  [BENCH_ARGS=\"--customers 200 --invoices 1000 --skip-oca\"]  benchmarks/run.py"
@@ -47,6 +49,9 @@ run:
 
 mails:
 	@$(PYTHON) scripts/mail_catcher.py list --dir "$(MAIL_DIR)" -n $(N)
+
+sms:
+	@$(PYTHON) scripts/sms_catcher.py list --dir "$(SMS_DIR)" -n $(N)
 
 test:
 	@bash scripts/run_tests.sh

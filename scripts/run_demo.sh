@@ -3,9 +3,12 @@
 # The database is created (and the addon installed) only when it is missing.
 # A local mail catcher (scripts/mail_catcher.py, 127.0.0.1 only) runs beside it as the
 # demo's outgoing mail server: mails land as .eml files in MAIL_DIR (`make mails`).
+# A local SMS capture (scripts/sms_catcher.py, 127.0.0.1 only) plays Twilio's API for the
+# demo's SMS provider: SMS land as .json files in SMS_DIR (`make sms`).
 #
 # Environment: DB (default invoice_followup_demo), PORT (default 8069), MAIL_DIR (default
-# .cache/mail-catcher), MAIL_PORT (first SMTP port to try, default 2525), plus ensure_env.sh's.
+# .cache/mail-catcher), MAIL_PORT (first SMTP port to try, default 2525), SMS_DIR (default
+# .cache/sms-catcher), SMS_PORT (first port to try, default 2526), plus ensure_env.sh's.
 set -euo pipefail
 # shellcheck source=scripts/ensure_env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh" full
@@ -44,13 +47,15 @@ fi
 # 127.0.0.1 only; every mail lands as an .eml file in MAIL_DIR (`make mails` prints them).
 MAIL_DIR=${MAIL_DIR:-$CACHE_DIR/mail-catcher}
 MAIL_PORT=$("$PYTHON" "$HELPER" free-port "${MAIL_PORT:-2525}")
+SMS_DIR=${SMS_DIR:-$CACHE_DIR/sms-catcher}
 CATCHER_PID=
+SMS_PID=
 ODOO_PID=
 _stop_catcher() {
-    if [ -n "$CATCHER_PID" ]; then
-        kill "$CATCHER_PID" 2>/dev/null || true
-        wait "$CATCHER_PID" 2>/dev/null || true
-    fi
+    for pid in $CATCHER_PID $SMS_PID; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
 }
 # Stopping the demo stops the catcher: Ctrl+C (the terminal sends it to Odoo too), a
 # TERM to this script (passed on to Odoo), or Odoo itself stopped (pkill -f $DB).
@@ -74,10 +79,27 @@ if ! kill -0 "$CATCHER_PID" 2>/dev/null || "$PYTHON" "$HELPER" port-free "$MAIL_
     exit 1
 fi
 
+# The SMS capture (scripts/sms_catcher.py) plays Twilio: a fresh Auth Token each run.
+SMS_PORT=$("$PYTHON" "$HELPER" free-port "${SMS_PORT:-2526}")
+SMS_TOKEN=$("$PYTHON" -c 'import secrets; print(secrets.token_hex(16))')
+"$PYTHON" "$REPO_ROOT/scripts/sms_catcher.py" serve --port "$SMS_PORT" --dir "$SMS_DIR" \
+    --token "$SMS_TOKEN" &
+SMS_PID=$!
+for _ in $(seq 1 50); do
+    "$PYTHON" "$HELPER" port-free "$SMS_PORT" || break
+    kill -0 "$SMS_PID" 2>/dev/null || break
+    sleep 0.2
+done
+if ! kill -0 "$SMS_PID" 2>/dev/null || "$PYTHON" "$HELPER" port-free "$SMS_PORT"; then
+    echo "[run] ERROR: the SMS capture did not start on 127.0.0.1:$SMS_PORT (see above)" >&2
+    exit 1
+fi
+
 # The demo database sends through the catcher: its outgoing mail server record points
-# there (the port may change between runs), ahead of any other.
-echo "[run] pointing the outgoing mail server of $DB at the mail catcher"
-MAIL_PORT=$MAIL_PORT "$PYTHON" -m odoo shell --database="$DB" --addons-path="$ADDONS_PATH" \
+# there (the port may change between runs), ahead of any other. Its companies' SMS
+# provider is "Twilio" at the capture's address (a demo account, this run's token).
+echo "[run] pointing the outgoing mail server and the SMS provider of $DB at the local captures"
+MAIL_PORT=$MAIL_PORT SMS_PORT=$SMS_PORT SMS_TOKEN=$SMS_TOKEN PORT=$PORT "$PYTHON" -m odoo shell --database="$DB" --addons-path="$ADDONS_PATH" \
     --no-http --log-level=warn >/dev/null <<'PY' \
     || { echo "[run] ERROR: could not set the outgoing mail server of $DB" >&2; exit 1; }
 import os
@@ -99,6 +121,20 @@ if server:
     server.write(values)
 else:
     Server.create(values)
+params = env["ir.config_parameter"]
+params.set_param(
+    "invoice_followup.sms_twilio_url", f"http://127.0.0.1:{os.environ['SMS_PORT']}"
+)
+# the delivery reports come back to this server
+params.set_param("web.base.url", f"http://localhost:{os.environ['PORT']}")
+env["res.company"].search([]).write(
+    {
+        "followup_sms_provider": "twilio",
+        "followup_sms_twilio_account_sid": "AC" + "0" * 24 + "demo0000",
+        "followup_sms_twilio_auth_token": os.environ["SMS_TOKEN"],
+        "followup_sms_twilio_sender": "+15005550006",
+    }
+)
 env.cr.commit()
 PY
 
@@ -108,6 +144,8 @@ cat <<MSG
   Login: admin  Password: admin
   Mails the demo sends land in $MAIL_DIR (SMTP 127.0.0.1:$MAIL_PORT,
   nothing leaves this machine); read the latest with: make mails
+  SMS land in $SMS_DIR (a local stand-in for Twilio on 127.0.0.1:$SMS_PORT);
+  read the latest with: make sms
   Stop with Ctrl+C.
 
 MSG

@@ -54,14 +54,16 @@ class SmsWebhookController(Controller):
                 code=form.get("ErrorCode"),
                 status=form.get("MessageStatus") or form.get("SmsStatus"),
             )
-        gateway._process_report(
+        sms = gateway._process_report(
             company,
             "twilio",
             form.get("MessageSid") or form.get("SmsSid"),
             form.get("MessageStatus") or form.get("SmsStatus"),
             error,
         )
-        return request.make_response("", status=204)
+        # an SMS this database does not know (yet: its SID is committed after
+        # the provider's answer): 404, so that a stand-in may report it again
+        return request.make_response("", status=204 if sms else 404)
 
     @route(
         "/invoice_followup/sms/unifonic/status",

@@ -31,3 +31,4 @@ from . import test_followup_charges
 from . import test_followup_handover
 from . import test_mail_delivery
 from . import test_sms_provider
+from . import test_sms_catcher
