@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .invoice_followup_sms_provider import SMS_PROVIDERS
@@ -42,7 +44,7 @@ class SmsSms(models.Model):
             if company.followup_sms_provider in (False, "iap"):
                 through_iap |= batch
             else:
-                batch._followup_send_provider(company, unlink_failed, unlink_sent)
+                batch._followup_send_provider(company, unlink_failed)
         if through_iap:
             return super(SmsSms, through_iap)._send(
                 unlink_failed=unlink_failed,
@@ -51,7 +53,7 @@ class SmsSms(models.Model):
             )
         return None
 
-    def _followup_send_provider(self, company, unlink_failed, unlink_sent):
+    def _followup_send_provider(self, company, unlink_failed):
         """Send through ``company``'s provider the SMS still in the queue that no
         other worker is sending now; an SMS the provider already accepted is
         never sent again."""
@@ -87,7 +89,9 @@ class SmsSms(models.Model):
                         "failure_type": False,
                         "followup_provider_ref": result["ref"],
                         "followup_provider_error": False,
-                        "to_delete": unlink_sent,
+                        # kept until the provider's delivery report (a sent SMS
+                        # is garbage-collected daily, its report comes later)
+                        "to_delete": False,
                     }
                 )
                 sms.sms_tracker_id._action_update_from_sms_state(result["state"])
@@ -134,7 +138,14 @@ class SmsSms(models.Model):
                 sms.sms_tracker_id._action_update_from_provider_error("not_delivered")
                 sms._followup_step_failed(reason)
             else:
-                sms.write({"state": state, "failure_type": False})
+                sms.write(
+                    {
+                        "state": state,
+                        "failure_type": False,
+                        # delivered: nothing more will come about it
+                        "to_delete": state == "sent",
+                    }
+                )
                 sms.sms_tracker_id._action_update_from_sms_state(state)
                 if state == "sent":
                     sms.followup_log_id.filtered(
@@ -147,3 +158,16 @@ class SmsSms(models.Model):
                         }
                     )
         self.mail_message_id._notify_message_notification_update()
+
+    @api.autovacuum
+    def _gc_followup_unreported(self):
+        """SMS a provider accepted but never reported on within 30 days: left to
+        Odoo's garbage collection, as it does for sent SMS."""
+        self.search(
+            [
+                ("followup_provider_ref", "!=", False),
+                ("state", "=", "pending"),
+                ("to_delete", "=", False),
+                ("create_date", "<", fields.Datetime.now() - timedelta(days=30)),
+            ]
+        ).to_delete = True

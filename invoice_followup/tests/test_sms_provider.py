@@ -11,8 +11,10 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 from freezegun import freeze_time
@@ -283,13 +285,39 @@ class TestSmsTwilio(SmsProviderCommon):
 
         self.assertEqual(self._report(sms, "sent").status_code, 204)
         self.assertEqual(sms.state, "pending")
+        # kept for its report: Odoo's daily garbage collection leaves it
+        self.env.flush_all()
+        self.env["sms.sms"]._gc_device()
+        self.assertTrue(sms.exists())
+        self.assertFalse(sms.to_delete)
         self.assertEqual(self._report(sms, "delivered").status_code, 204)
         self.assertEqual(sms.state, "sent")
+        self.assertTrue(sms.to_delete, "delivered: garbage-collected as Odoo does")
         self.assertEqual(step.sms_state, "sent")
         self.assertEqual(step.sms_info, "Delivered to +966501234567")
         # a late "sent" report does not take "Delivered" back
         self._report(sms, "sent")
         self.assertEqual(sms.state, "sent")
+
+    def test_unreported_sms_collected_after_30_days(self):
+        """Scenario: Twilio accepted an SMS and never reported on it. It stays
+        (a report may still come) for 30 days, then Odoo's garbage collection
+        removes it like any sent SMS; a report for it afterwards gets 404."""
+        step, sms = self._step_sms()
+        self._send_queue(sms)
+        self.env["sms.sms"]._gc_followup_unreported()
+        self.assertFalse(sms.to_delete)
+        with freeze_time(sms.create_date + timedelta(days=31)):
+            self.env["sms.sms"]._gc_followup_unreported()
+        self.assertTrue(sms.to_delete)
+        gone = SimpleNamespace(
+            followup_provider_ref=sms.followup_provider_ref, number=sms.number
+        )
+        self.env.flush_all()
+        self.env["sms.sms"]._gc_device()
+        self.assertFalse(sms.exists())
+        self.assertEqual(self._report(gone, "delivered").status_code, 404)
+        self.assertEqual(step.sms_state, "sent")
 
     def test_undelivered_report_fails_the_step(self):
         """Scenario: Twilio accepted the reminder SMS, then reports it
