@@ -102,8 +102,10 @@ class Capture:
             def do_POST(self):  # noqa: N802 (http.server's name)
                 parts = self.path.split("?")[0].strip("/").split("/")
                 # /2010-04-01/Accounts/{AccountSid}/Messages.json
-                if len(parts) != 4 or parts[1] != "Accounts" or parts[3] != (
-                    "Messages.json"
+                if (
+                    len(parts) != 4
+                    or parts[1] != "Accounts"
+                    or parts[3] != ("Messages.json")
                 ):
                     return self._answer(404, {"code": 20404, "message": "Not found"})
                 length = int(self.headers.get("Content-Length") or 0)
