@@ -9,6 +9,8 @@ ODOO_SRC ?=
 DB ?= invoice_followup_demo
 PORT ?= 8069
 BENCH_ARGS ?=
+QUEUE_BENCH_ARGS ?=
+LETTERS_ARGS ?=
 FORECAST_ARGS ?=
 CHAOS_ARGS ?=
 FIX ?= 0
@@ -20,7 +22,7 @@ MAIL_DIR ?= .cache/mail-catcher
 SMS_DIR ?= .cache/sms-catcher
 export PYTHON ODOO_SRC DB PORT FIX K PYTEST_ARGS PYTEST_DB
 
-.PHONY: help setup run mails sms test upgrade-test bench forecast chaos wheel lint pytest clean
+.PHONY: help setup run mails sms test upgrade-test bench bench-queue bench-letters forecast chaos wheel lint pytest clean
 
 help:
 	@echo "make run   [ODOO_SRC=/path/to/odoo-18.0] [DB=invoice_followup_demo] [PORT=8069]"
@@ -29,6 +31,8 @@ help:
 	@echo "make test  [ODOO_SRC=/path/to/odoo-18.0] [TEST_TAGS=/invoice_followup]"
 	@echo "make upgrade-test  [UPGRADE_FROM=commit] [KEEP=1]  upgrade from the previous release, records kept"
 	@echo "make bench  [BENCH_ARGS=\"--customers 200 --invoices 1000 --skip-oca\"]  benchmarks/run.py"
+	@echo "make bench-queue  [QUEUE_BENCH_ARGS=\"--customers 1000 --invoices 3000 --workers 1,2\"]  the daily run as queue_job jobs, 1 vs 2 workers, benchmarks/queue_jobs.py"
+	@echo "make bench-letters  [LETTERS_ARGS=\"--customers 60 --invoices 300 --no-attach\"]  the run with letters (and invoice PDFs): batched, one by one, at print, benchmarks/letters.py"
 	@echo "make forecast  [FORECAST_ARGS=\"--skip-demo\"]  back-test of the predicted payment dates, benchmarks/forecast.py"
 	@echo "make chaos  [CHAOS_ARGS=\"--customers 60 --kills 5\"]  crash test: SIGKILL the cron, benchmarks/chaos.py"
 	@echo "make wheel    dist/odoo_addon_invoice_followup-<version>-py3-none-any.whl"
@@ -61,6 +65,12 @@ upgrade-test:
 
 bench:
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+bench-queue:
+	@BENCH_SCRIPT=queue_jobs.py bash scripts/bench.sh $(QUEUE_BENCH_ARGS)
+
+bench-letters:
+	@BENCH_SCRIPT=letters.py bash scripts/bench.sh $(LETTERS_ARGS)
 
 forecast:
 	@BENCH_SCRIPT=forecast.py bash scripts/bench.sh $(FORECAST_ARGS)

@@ -8,7 +8,8 @@
 # full (default): Odoo located (ODOO_SRC or an importable `odoo`), Debian packages
 #   (PostgreSQL, wkhtmltopdf, Arabic fonts, chromium, poppler-utils, build deps),
 #   a running PostgreSQL with a superuser role for this OS user, Odoo's Python
-#   requirements and ours (requirements.txt).
+#   requirements and ours (requirements.txt), OCA's queue_job 18.0 (for the optional
+#   invoice_followup_queue; pip install --no-deps).
 # python: only the interpreter and requirements.txt (enough to build the wheel).
 # pytest: full, plus requirements-dev.txt (pytest-odoo) in the same python.
 # lint: only the linters of requirements-lint.txt, in their own venv .cache/lint-venv
@@ -303,6 +304,18 @@ _ensure_project_requirements() {
     _pip_install -r "$REPO_ROOT/requirements.txt"
 }
 
+# OCA's queue_job 18.0 (for the optional invoice_followup_queue): an OCA addon wheel whose
+# only requirement besides Odoo is requests (Odoo's own). --no-deps, or pip would fetch odoo
+# itself from PyPI. The wheel puts odoo/addons/queue_job in site-packages, on odoo.addons'
+# namespace path; ADDONS_PATH names that folder too (below).
+QUEUE_JOB_SPEC='odoo-addon-queue-job>=18.0a,<18.1dev'
+_ensure_queue_job() {
+    "$PYTHON" -c 'import importlib.metadata as m; m.version("odoo-addon-queue-job")' \
+        >/dev/null 2>&1 && return 0
+    _say "installing OCA's queue_job ($QUEUE_JOB_SPEC, --no-deps)"
+    _pip_install --no-deps "$QUEUE_JOB_SPEC"
+}
+
 _ensure_dev_requirements() {
     local missing
     missing=$("$PYTHON" "$HELPER" missing-reqs "$REPO_ROOT/requirements-dev.txt")
@@ -356,9 +369,12 @@ ensure_env_main() {
     _register_odoo_src
     _ensure_odoo_requirements
     _ensure_project_requirements
+    _ensure_queue_job
     [ "$ENSURE_MODE" != pytest ] || _ensure_dev_requirements
     ADDONS_PATH=$ODOO_ROOT/odoo/addons
     [ -d "$ODOO_ROOT/addons" ] && ADDONS_PATH=$ODOO_ROOT/addons,$ADDONS_PATH
+    # OCA addons installed as wheels (queue_job): site-packages/odoo/addons
+    [ -d "$PY_PURELIB/odoo/addons" ] && ADDONS_PATH=$ADDONS_PATH,$PY_PURELIB/odoo/addons
     ADDONS_PATH=$ADDONS_PATH,$REPO_ROOT
     export PYTHON ODOO_ROOT ADDONS_PATH REPO_ROOT CACHE_DIR
 }

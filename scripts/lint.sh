@@ -49,7 +49,7 @@ pick() { # pick REGEX [EXCLUDE_REGEX]: the selected files matching REGEX
 }
 mapfile -t EXE < <(for f in "${FILES[@]}"; do [ -x "$f" ] && printf '%s\n' "$f"; done)
 mapfile -t PY < <(pick '\.py$')
-mapfile -t ADDON_PY < <(pick '^invoice_followup(_sale)?/.*\.py$')
+mapfile -t ADDON_PY < <(pick '^invoice_followup(_sale|_queue)?/.*\.py$')
 mapfile -t XML < <(pick '\.xml$')
 mapfile -t MANIFESTS < <(pick '(^|/)__manifest__\.py$')
 mapfile -t PO < <(pick '/i18n/[^/]+\.pot?$')

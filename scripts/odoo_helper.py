@@ -235,7 +235,7 @@ SUBTEST_RE = re.compile(r"^Subtest (?P<test>\S+)")
 def parse_test_log(lines, db, module):
     """Read an Odoo 18 `--log-level=test` log (see odoo/tests/result.py)."""
     result = {
-        "summary": None,  # (failures, errors, tests) from the closing line
+        "summary": None,  # (failures, errors, tests) from the closing line(s)
         "started": set(),  # (logger, "Class.method") of every test started
         "failing": set(),  # (logger, "Class.method") with a FAIL/ERROR record
         "failure_records": 0,  # FAIL/ERROR records, setUpClass errors included
@@ -252,10 +252,15 @@ def parse_test_log(lines, db, module):
             result["error_lines"].append(line)
         summary = SUMMARY_RE.match(msg)
         if summary and summary["db"] == db:
-            result["summary"] = (
-                int(summary["failed"]),
-                int(summary["errors"]),
-                int(summary["tests"]),
+            # one line per Odoo run in the log (make test: a second one for
+            # invoice_followup_queue): added up
+            result["summary"] = tuple(
+                total + int(summary[key])
+                for total, key in zip(
+                    result["summary"] or (0, 0, 0),
+                    ("failed", "errors", "tests"),
+                    strict=True,
+                )
             )
             continue
         # the module's tests and its bridges' (invoice_followup_sale)

@@ -4,7 +4,7 @@
 # install, or when no test ran.
 #
 # Environment: TEST_DB (default invoice_followup_test), TEST_TAGS (default
-# /invoice_followup,/invoice_followup_sale),
+# /invoice_followup,/invoice_followup_sale,/invoice_followup_queue),
 # TEST_PORT (first HTTP port to try for HttpCase tests, default 8169), UPGRADE_TEST (1 by default
 # for the whole suite: scripts/upgrade_test.sh runs first; 0 skips it; a TEST_TAGS subset skips
 # it unless UPGRADE_TEST=1), plus ensure_env.sh's.
@@ -18,8 +18,20 @@ MODULE=invoice_followup
 # invoice_followup_sale: the Sales bridge (credit hold on sales orders), with sale.
 BRIDGE=${MODULE}_sale
 INSTALL="$MODULE,$BRIDGE,payment_demo,l10n_sa"
+# invoice_followup_queue (with OCA's queue_job) turns the scheduled run into jobs, which
+# the other modules' tests do not expect: it is installed in the same database after
+# their tests, and its own tests run then (only when TEST_TAGS names it).
+QUEUE=${MODULE}_queue
 DB=${TEST_DB:-invoice_followup_test}
-TAGS=${TEST_TAGS:-/$MODULE,/$BRIDGE}
+TAGS=${TEST_TAGS:-/$MODULE,/$BRIDGE,/$QUEUE}
+BASE_TAGS= QUEUE_TAGS=
+IFS=, read -ra _tags <<<"$TAGS"
+for _tag in "${_tags[@]}"; do
+    case $_tag in
+        *"$QUEUE"*) QUEUE_TAGS=${QUEUE_TAGS:+$QUEUE_TAGS,}$_tag ;;
+        *) BASE_TAGS=${BASE_TAGS:+$BASE_TAGS,}$_tag ;;
+    esac
+done
 DATA_DIR=$CACHE_DIR/odoo-data
 LOG=${TEST_LOG:-$CACHE_DIR/test.log}
 
@@ -37,20 +49,31 @@ PORT=$("$PYTHON" "$HELPER" free-port "${TEST_PORT:-8169}")
 "$PYTHON" "$HELPER" db-drop "$DB" --filestore-root "$DATA_DIR"
 
 echo "[test] database $DB (new), tests $TAGS, HTTP port $PORT, log $LOG"
+# odoo_pass INSTALL TAGS [tee option]: install INSTALL, run the tests of TAGS (none if empty)
+odoo_pass() {
+    local -a tests=()
+    [ -z "$2" ] || tests=(--test-enable --test-tags="$2")
+    "$PYTHON" -m odoo \
+        --database="$DB" \
+        --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA_DIR" \
+        --init="$1" \
+        "${tests[@]}" \
+        --stop-after-init \
+        --log-level=test \
+        --http-port="$PORT" \
+        --max-cron-threads=0 \
+        2>&1 | tee ${3:+"$3"} "$LOG"
+    return "${PIPESTATUS[0]}"
+}
 set +e
-"$PYTHON" -m odoo \
-    --database="$DB" \
-    --addons-path="$ADDONS_PATH" \
-    --data-dir="$DATA_DIR" \
-    --init="$INSTALL" \
-    --test-enable \
-    --test-tags="$TAGS" \
-    --stop-after-init \
-    --log-level=test \
-    --http-port="$PORT" \
-    --max-cron-threads=0 \
-    2>&1 | tee "$LOG"
-odoo_rc=${PIPESTATUS[0]}
+odoo_pass "$INSTALL" "$BASE_TAGS"
+odoo_rc=$?
+if [ -n "$QUEUE_TAGS" ] && [ "$odoo_rc" -eq 0 ]; then
+    echo "[test] then $QUEUE (queue_job) in $DB, tests $QUEUE_TAGS"
+    odoo_pass "$QUEUE" "$QUEUE_TAGS" -a
+    odoo_rc=$?
+fi
 set -e
 if [ "$upgrade_rc" -ne 0 ]; then
     echo "[test] FAILED: the upgrade test (scripts/upgrade_test.sh) exited with $upgrade_rc; see its [upgrade] lines above"

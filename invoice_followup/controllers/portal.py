@@ -440,6 +440,9 @@ class FollowupPortal(CustomerPortal):
                 partner._followup_set_preferences(
                     use_email=bool(post.get("use_email")),
                     use_sms=bool(post.get("use_sms")),
+                    use_whatsapp=bool(post.get("use_whatsapp"))
+                    if post.get("whatsapp_offered")
+                    else None,
                     use_letter=bool(post.get("use_letter")),
                     use_phone=bool(post.get("use_phone")),
                     mobile=(post.get("mobile") or "").strip()[:64],

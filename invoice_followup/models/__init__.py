@@ -35,5 +35,12 @@ from . import res_partner
 from . import res_config_settings
 from . import rating_rating
 from . import invoice_followup_sms_provider
+from . import invoice_followup_whatsapp
+from . import invoice_followup_whatsapp_template
+from . import invoice_followup_whatsapp_template_param
 from . import sms_sms
 from . import invoice_followup_worklist
+from . import invoice_followup_fallback
+from . import mail_mail
+from . import mail_notification
+from . import res_partner_delivery

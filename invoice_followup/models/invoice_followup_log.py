@@ -8,13 +8,16 @@ channels live with the record whose outcome they write; creating and running
 steps is models/invoice_followup_run.py, mail queueing
 models/invoice_followup_bulk.py."""
 
+import io
 import logging
+import re
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from ..tools.formatting import align, sms_amounts
 from ..tools.sms_segments import sms_segments
@@ -22,10 +25,15 @@ from .invoice_followup_answer import ANSWER_KINDS
 from .invoice_followup_credit_hold import HOLD_STATES
 from .invoice_followup_effect import OUTCOMES, WEEKDAYS, channel_mixes
 from .invoice_followup_risk_level import RISK_LEVELS
+from .invoice_followup_whatsapp import STATUSES as WHATSAPP_STATUSES
 
 _logger = logging.getLogger(__name__)
 
 DAY_STEP_INDEX = "invoice_followup_log_day_step_uniq"
+# letters rendered by one wkhtmltopdf call, and the reference each one prints
+LETTERS_PER_CALL = 50
+# (wkhtmltopdf's text comes out in pieces: "FU", "-", "000042" on lines of their own)
+LETTER_REF = re.compile(r"FU\s*-\s*(\d+)")
 # SMS that Odoo refuses to send because the number asked for none: skipped, not failed
 SMS_REFUSED = ("sms_blacklist", "sms_optout")
 CHANNEL_STATES = [("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
@@ -112,6 +120,33 @@ class InvoiceFollowupLog(models.Model):
     sms_state = fields.Selection(CHANNEL_STATES, "SMS", readonly=True)
     sms_info = fields.Char("SMS Details", readonly=True)
     sms_message_id = fields.Many2one("mail.message", "SMS Message", readonly=True)
+    # WhatsApp (models/invoice_followup_whatsapp.py): "sent" once queued, as
+    # for SMS; whatsapp_status follows the message through WhatsApp's webhook
+    whatsapp_state = fields.Selection(CHANNEL_STATES, "WhatsApp", readonly=True)
+    whatsapp_info = fields.Char("WhatsApp Details", readonly=True)
+    whatsapp_status = fields.Selection(
+        WHATSAPP_STATUSES,
+        "WhatsApp Status",
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+    )
+    whatsapp_message_ref = fields.Char(
+        "WhatsApp Message ID", readonly=True, copy=False, index="btree_not_null"
+    )
+    whatsapp_template_id = fields.Many2one(
+        "invoice.followup.whatsapp.template",
+        "WhatsApp Template",
+        readonly=True,
+        ondelete="set null",
+        help="The template (in the customer's language) this step sent.",
+    )
+    whatsapp_number = fields.Char("WhatsApp Number", readonly=True)
+    whatsapp_body = fields.Text("WhatsApp Text", readonly=True)
+    whatsapp_params = fields.Json(readonly=True, copy=False)
+    whatsapp_sending_date = fields.Datetime(readonly=True, copy=False)
+    whatsapp_delivered_date = fields.Datetime("WhatsApp Delivered On", readonly=True)
+    whatsapp_read_date = fields.Datetime("WhatsApp Read On", readonly=True)
     letter_state = fields.Selection(LETTER_STATES, "Letter", readonly=True, index=True)
     letter_info = fields.Char("Letter Details", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True)
@@ -325,11 +360,18 @@ class InvoiceFollowupLog(models.Model):
             lambda step: step._followup_sends("email")
         )._followup_plan_emails()
         todo.filtered(lambda step: step._followup_sends("sms"))._execute_sms()
+        todo.filtered(lambda step: step._followup_sends("whatsapp"))._execute_whatsapp()
+        # letters: many per wkhtmltopdf call (_render_letter), after the loop
+        letters = fallback_letters = self.browse()
         for step in todo:
-            reached = "sent" in (step.email_state, step.sms_state)
+            reached = "sent" in (
+                step.email_state,
+                step.sms_state,
+                step.whatsapp_state,
+            )
             if step._followup_sends("letter"):
                 if step.partner_id.followup_use_letter:
-                    step._execute_letter()
+                    letters |= step
                 else:
                     step._followup_set(
                         {
@@ -340,11 +382,17 @@ class InvoiceFollowupLog(models.Model):
                         }
                     )
             elif (
-                (step._followup_sends("email") or step._followup_sends("sms"))
+                (
+                    step._followup_sends("email")
+                    or step._followup_sends("sms")
+                    or step._followup_sends("whatsapp")
+                )
                 and not reached
                 and step.company_id.followup_letter_fallback
             ):
-                step._execute_letter(fallback=True)
+                fallback_letters |= step
+        letters._execute_letter()
+        fallback_letters._execute_letter(fallback=True)
         # the pre-legal file to the agency (models/invoice_followup_handover.py)
         self.env["invoice.followup.handover"]._hand_over(
             todo.filtered(lambda step: step.stage_id.handover)
@@ -582,13 +630,59 @@ class InvoiceFollowupLog(models.Model):
             # hour of its own schedule
             self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
 
+    def _followup_whatsapp_template(self):
+        """The WhatsApp template in this step's customer's language."""
+        self.ensure_one()
+        family = (
+            self.variant_id.whatsapp_template_id or self.stage_id.whatsapp_template_id
+        )
+        return family and family._followup_for(
+            self.recipient_id or self.partner_id, self.company_id
+        )
+
+    def _execute_whatsapp(self):
+        """Queue the WhatsApp message of each step whose customer opted in
+        (the queue sends it once the run has committed, see
+        models/invoice_followup_whatsapp.py); skipped, with the reason, else."""
+        gateway = self.env["invoice.followup.whatsapp"]
+        queued = self.browse()
+        for step in self:
+            template = step._followup_whatsapp_template()
+            reason = gateway._refusal(step, template)
+            if reason:
+                step._followup_set(
+                    {"whatsapp_state": "skipped", "whatsapp_info": reason}
+                )
+                continue
+            number = step.partner_id._followup_whatsapp_e164(step.recipient_id)
+            values = gateway._step_values(step, template)
+            step._followup_set(
+                {
+                    "whatsapp_state": "sent",
+                    "whatsapp_info": number,
+                    "whatsapp_status": "queued",
+                    "whatsapp_number": number,
+                    "whatsapp_template_id": template.id,
+                    "whatsapp_body": values["body"],
+                    "whatsapp_params": {
+                        "params": values["params"],
+                        "button": values["button"],
+                    },
+                }
+            )
+            queued |= step
+        if queued:
+            self.env.ref("invoice_followup.ir_cron_followup_whatsapp").sudo()._trigger()
+
     def _execute_letter(self, fallback=False):
-        try:
-            self._render_letter()
-        except Exception as error:  # noqa: BLE001 - the other channels still count
-            self.write({"letter_state": "failed", "letter_info": str(error)})
+        """Render the letters of these steps (many per wkhtmltopdf call) and
+        queue them for printing; a letter that cannot be rendered fails alone."""
+        if not self:
             return
-        self.write(
+        errors = self._render_letter()
+        for step, error in errors.items():
+            step.write({"letter_state": "failed", "letter_info": error})
+        self.filtered(lambda step: step.id not in errors.keys()).write(
             {
                 "letter_state": "to_print",
                 "letter_info": self.env._(
@@ -600,23 +694,83 @@ class InvoiceFollowupLog(models.Model):
         )
 
     def _render_letter(self):
+        """Each step's letter as its own PDF (letter_attachment_id), rendered
+        LETTERS_PER_CALL at a time: wkhtmltopdf's start costs more than a letter
+        (about 1.8 s for one letter alone, 0.12 s each for 40 together). The PDF
+        of a call is cut into letters by the reference each one prints on its
+        first page (_split_letters). Returns {step: error} of those that failed."""
         report = self.env.ref("invoice_followup.action_report_followup_letter")
-        pdf, _type = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(report, self.ids)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        pdfs, errors = {}, {}
+        for ids in split_every(LETTERS_PER_CALL, self.ids):
+            steps = self.browse(ids)
+            try:
+                pdf, _type = Report._render_qweb_pdf(report, steps.ids)
+                pieces = steps._split_letters(pdf)
+            except Exception:  # noqa: BLE001 - rendered alone below, errors kept
+                pieces = None
+            if pieces is None and len(steps) > 1:
+                _logger.info("Letters rendered one by one: %s", steps.ids)
+            for step in steps if pieces is None else ():
+                try:
+                    pieces_one = Report._render_qweb_pdf(report, step.ids)[0]
+                except Exception as error:  # noqa: BLE001 - the others still go
+                    errors[step] = str(error)
+                    continue
+                pdfs[step] = pieces_one
+            if pieces is not None:
+                pdfs.update(zip(steps, pieces, strict=True))
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": self.env._(
+                        "Follow-up letter %(name)s.pdf",
+                        name=step.partner_id.display_name,
+                    ),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": step.id,
+                    "mimetype": "application/pdf",
+                }
+                for step, pdf in pdfs.items()
+            ]
         )
-        self.letter_attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": self.env._(
-                    "Follow-up letter %(name)s.pdf", name=self.partner_id.display_name
-                ),
-                "raw": pdf,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
-        )
+        for step, attachment in zip(pdfs, attachments, strict=True):
+            step.letter_attachment_id = attachment
+        return errors
+
+    def _followup_letter_ref(self):
+        """The reference a letter prints (and its PDF is cut by): FU-000042."""
+        self.ensure_one()
+        return f"FU-{self.id:06d}" if isinstance(self.id, int) else ""
+
+    def _split_letters(self, pdf):
+        """The PDF of these steps' letters (rendered together, each from a new
+        page) cut into one PDF per step, in order; None when the pages do not
+        show exactly these letters' references in this order."""
+        if len(self) == 1:
+            return [pdf]
+        reader = PdfFileReader(io.BytesIO(pdf))
+        steps = {step.id: step for step in self}
+        starts = []  # (page, step)
+        for number in range(reader.numPages):
+            text = reader.getPage(number).extract_text() or ""
+            found = [int(ref) for ref in LETTER_REF.findall(text)]
+            found = [steps[ref] for ref in found if ref in steps]
+            if found:
+                starts.append((number, found[0]))
+        if [step for _page, step in starts] != list(self) or starts[0][0] != 0:
+            return None
+        pieces = []
+        for index, (first, _step) in enumerate(starts):
+            last = starts[index + 1][0] if index + 1 < len(starts) else reader.numPages
+            writer = PdfFileWriter()
+            for number in range(first, last):
+                writer.addPage(reader.getPage(number))
+            stream = io.BytesIO()
+            writer.write(stream)
+            pieces.append(stream.getvalue())
+        return pieces
 
     def _execute_activity(self):
         """One activity per step on the customer, for the stage's user, else the
@@ -709,6 +863,7 @@ class InvoiceFollowupLog(models.Model):
             for label, state_field, info_field in (
                 (self.env._("Email"), "email_state", "email_info"),
                 (self.env._("SMS"), "sms_state", "sms_info"),
+                (self.env._("WhatsApp"), "whatsapp_state", "whatsapp_info"),
                 (self.env._("Letter"), "letter_state", "letter_info"),
                 (self.env._("Activity"), "activity_state", "activity_info"),
                 (self.env._("Hand-over"), "handover_state", "handover_info"),

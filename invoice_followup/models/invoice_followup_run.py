@@ -51,10 +51,7 @@ class InvoiceFollowupRun(models.AbstractModel):
         were done."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         batch_size = batch_size or self._batch_size()
-        self._release_pauses()
-        # a hold whose overdue invoices were settled otherwise (cancelled, ...)
-        self.env["invoice.followup.credit.hold"].sudo()._release_paid()
-        work = self._due_work()
+        work = self._daily_work()
         partners = list(work)
         batches = [
             partners[i : i + batch_size] for i in range(0, len(partners), batch_size)
@@ -88,6 +85,32 @@ class InvoiceFollowupRun(models.AbstractModel):
         self._refresh_insight()
         self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
         return len(partners)
+
+    @api.model
+    def _daily_work(self):
+        """The day's due work (_due_work), once the pauses whose date passed
+        and the credit holds whose invoices were settled are released."""
+        self._release_pauses()
+        # a hold whose overdue invoices were settled otherwise (cancelled, ...)
+        self.env["invoice.followup.credit.hold"].sudo()._release_paid()
+        # the fallbacks of failed deliveries, up to a batch per call (the rest at
+        # the next call): models/invoice_followup_fallback.py
+        self.env["invoice.followup.log"].sudo()._followup_send_fallbacks(
+            self._run_companies(), limit=self._batch_size()
+        )
+        return self._due_work()
+
+    @api.model
+    def _run_companies(self):
+        """The companies whose automatic follow-up runs today (one of their
+        sending weekdays)."""
+        today = fields.Date.context_today(self)
+        companies = (
+            self.env["res.company"].sudo().search([("followup_auto", "=", True)])
+        )
+        return companies.filtered(
+            lambda c: today.weekday() in c._followup_sending_weekdays()
+        )
 
     @api.model
     def _refresh_insight(self):
@@ -139,24 +162,27 @@ class InvoiceFollowupRun(models.AbstractModel):
         return expired
 
     @api.model
-    def _due_work(self):
+    def _due_work(self, partner_ids=None):
         """{commercial partner id: [ids of its due invoices]}, with one indexed
         query, for the companies whose automatic follow-up runs today. The
-        stored schedule that today's date made stale is refreshed first."""
+        stored schedule that today's date made stale is refreshed first.
+        ``partner_ids``: only these commercial partners (a batch of the run
+        that checks its customers are still due, invoice_followup_queue)."""
         today = fields.Date.context_today(self)
+        only = (
+            [("commercial_partner_id", "in", list(partner_ids))]
+            if partner_ids is not None
+            else []
+        )
         Move = self.env["account.move"].sudo()
-        companies = (
-            self.env["res.company"].sudo().search([("followup_auto", "=", True)])
-        )
-        companies = companies.filtered(
-            lambda c: today.weekday() in c._followup_sending_weekdays()
-        )
+        companies = self._run_companies()
         # where the run works today, manual stages that fell due become actions
         # for the worklist (the run moves the other due invoices on itself);
         # elsewhere, due invoices show the stage a run would send today
         self._refresh_schedule(
             Move.search(
                 [
+                    *only,
                     ("followup_next_date", "<=", today),
                     "|",
                     "&",
@@ -173,6 +199,7 @@ class InvoiceFollowupRun(models.AbstractModel):
         if not companies:
             return {}
         domain = [
+            *only,
             ("company_id", "in", companies.ids),
             ("followup_next_date", "<=", today),
             ("followup_state", "=", "planned"),

@@ -100,6 +100,17 @@ class InvoiceFollowupStage(models.Model):
         string="SMS Template",
         domain=[("model", "=", "invoice.followup.log")],
     )
+    send_whatsapp = fields.Boolean(
+        "WhatsApp",
+        help="Send the WhatsApp template to the customers who opted in (Settings: "
+        "WhatsApp).",
+    )
+    whatsapp_template_id = fields.Many2one(
+        "invoice.followup.whatsapp.template",
+        string="WhatsApp Template",
+        help="The template family (its WhatsApp name): each customer gets its "
+        "translation in the customer's language.",
+    )
     send_letter = fields.Boolean(
         "Letter", help="Prepare a PDF letter, listed under Letters to print."
     )

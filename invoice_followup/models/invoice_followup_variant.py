@@ -70,6 +70,14 @@ class InvoiceFollowupVariant(models.Model):
     send_letter = fields.Boolean(
         "Letter", compute="_compute_channels", store=True, readonly=False
     )
+    send_whatsapp = fields.Boolean(
+        "WhatsApp", compute="_compute_channels", store=True, readonly=False
+    )
+    whatsapp_template_id = fields.Many2one(
+        "invoice.followup.whatsapp.template",
+        "WhatsApp Template",
+        help="Empty: the stage's.",
+    )
     send_hour = fields.Float(
         "Send at",
         help="Hour of the day the variant's emails leave (company's time zone), "
@@ -113,6 +121,7 @@ class InvoiceFollowupVariant(models.Model):
             variant.send_email = stage.send_email
             variant.send_sms = stage.send_sms
             variant.send_letter = stage.send_letter
+            variant.send_whatsapp = stage.send_whatsapp
 
     def _report_rows(self):
         """{variant id: (steps, customers, paid in 14 days, mean days to pay)}."""

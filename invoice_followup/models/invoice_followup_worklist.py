@@ -58,6 +58,8 @@ class InvoiceFollowupWorklist(models.Model):
     )
     paid_count = fields.Integer("Paid Invoices", readonly=True)
     agency_id = fields.Many2one(related="partner_id.followup_agency_id")
+    # models/res_partner_delivery.py
+    delivery_failure_count = fields.Integer(related="partner_id.followup_failure_count")
 
     @api.depends("oldest_due_date")
     @api.depends_context("tz")
@@ -73,6 +75,18 @@ class InvoiceFollowupWorklist(models.Model):
         fallback the ORM would read), else the salesperson, else the company's
         default responsible."""
         tools.drop_view_if_exists(self.env.cr, self._table)
+        # the rows of the view by customer, in order: counting the first rows
+        # (the list's count, limited) stops early instead of aggregating every
+        # open invoice (1 s on 100,000 customers, issue 16)
+        tools.create_index(
+            self.env.cr,
+            "account_move__followup_worklist_index",
+            "account_move",
+            ["commercial_partner_id", "company_id"],
+            where="state = 'posted' AND move_type IN ('out_invoice', 'out_receipt')"
+            " AND payment_state IN ('not_paid', 'partial')"
+            " AND followup_state IN ('planned', 'action_needed', 'paused')",
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -117,17 +131,22 @@ class InvoiceFollowupWorklist(models.Model):
                             WHERE m.followup_state IN ('planned', 'action_needed')
                         ) AS next_date,
                         -- what the run sends: the most advanced stage due, else the
-                        -- next to come
+                        -- next to come. An arg max as MAX/MIN of (key * 2^31 + stage
+                        -- id), the stage id in the low 31 bits: ordered ARRAY_AGGs
+                        -- sort every customer's invoices apart, ~1 s on 100,000
+                        -- customers (issue 16). Planned invoices have a stage and
+                        -- a date.
                         COALESCE(
-                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY s.sequence
-                                DESC, s.id DESC)
+                            (MAX(s.sequence::bigint * 2147483648 + s.id)
                                 FILTER (WHERE m.followup_state IN ('planned',
                                     'action_needed')
-                                        AND m.followup_next_date <= CURRENT_DATE))[1],
-                            (ARRAY_AGG(m.followup_next_stage_id ORDER BY
-                                m.followup_next_date)
+                                        AND m.followup_next_date <= CURRENT_DATE)
+                                & 2147483647)::int,
+                            (MIN((m.followup_next_date - DATE '2000-01-01')::bigint
+                                    * 2147483648 + m.followup_next_stage_id)
                                 FILTER (WHERE m.followup_state IN ('planned',
-                                    'action_needed')))[1]
+                                    'action_needed'))
+                                & 2147483647)::int
                         ) AS next_stage_id,
                         CASE
                             WHEN BOOL_OR(m.followup_state = 'action_needed') THEN
@@ -151,19 +170,20 @@ class InvoiceFollowupWorklist(models.Model):
                        ON b.partner_id = agg.partner_id
                       AND b.company_id = agg.company_id
                 -- the default of the field as ir.default gives it to the ORM (as
-                -- superuser)
-                LEFT JOIN LATERAL (
-                    SELECT d.json_value::jsonb AS value
-                      FROM ir_default d
+                -- superuser), once per company (not once per row: issue 16)
+                LEFT JOIN (
+                    SELECT DISTINCT ON (dc.id) dc.id AS company_id,
+                           d.json_value::jsonb AS value
+                      FROM res_company dc
+                      JOIN ir_default d
+                        ON d.company_id IS NULL OR d.company_id = dc.id
                       JOIN ir_model_fields f ON f.id = d.field_id
                      WHERE f.model = 'res.partner' AND f.name =
                          'followup_responsible_id'
                        AND (d.user_id IS NULL OR d.user_id = %(superuser)s)
-                       AND (d.company_id IS NULL OR d.company_id = agg.company_id)
                        AND d.condition IS NULL
-                     ORDER BY d.user_id, d.company_id, d.id
-                     LIMIT 1
-                ) fallback ON TRUE
+                     ORDER BY dc.id, d.user_id, d.company_id, d.id
+                ) fallback ON fallback.company_id = agg.company_id
             )
             """,
                 view=SQL.identifier(self._table),

@@ -155,7 +155,7 @@ class ResCompany(models.Model):
         "company goes through it.",
     )
     followup_sms_twilio_account_sid = fields.Char(
-        "Twilio Account SID", groups="base.group_system", copy=False
+        "Twilio Account SID (SMS)", groups="base.group_system", copy=False
     )
     followup_sms_twilio_auth_token = fields.Char(
         "Twilio Auth Token", groups="base.group_system", copy=False
@@ -179,6 +179,40 @@ class ResCompany(models.Model):
         copy=False,
         help="Secret part of the delivery report URL of providers that do not sign "
         "their reports (Unifonic).",
+    )
+
+    # WhatsApp Business Cloud API (models/invoice_followup_whatsapp.py); the
+    # account's identifiers and secrets readable by administrators only
+    followup_whatsapp_enabled = fields.Boolean(
+        "WhatsApp Reminders",
+        help="Stages that send WhatsApp reach the customers who opted in, through "
+        "the company's WhatsApp Business Account.",
+    )
+    followup_whatsapp_phone_number_id = fields.Char(
+        "WhatsApp Phone Number ID", groups="base.group_system", copy=False
+    )
+    followup_whatsapp_account_id = fields.Char(
+        "WhatsApp Business Account ID", groups="base.group_system", copy=False
+    )
+    followup_whatsapp_token = fields.Char(
+        "WhatsApp Access Token",
+        groups="base.group_system",
+        copy=False,
+        help="The permanent access token of a system user of your Meta business "
+        "with the whatsapp_business_messaging permission.",
+    )
+    followup_whatsapp_app_secret = fields.Char(
+        "WhatsApp App Secret",
+        groups="base.group_system",
+        copy=False,
+        help="The App Secret of your Meta app: it signs the webhook's notifications.",
+    )
+    followup_whatsapp_verify_token = fields.Char(
+        "WhatsApp Verify Token",
+        groups="base.group_system",
+        copy=False,
+        help="Type it in the webhook settings of your Meta app: WhatsApp checks "
+        "the webhook URL with it.",
     )
 
     @api.model

@@ -117,6 +117,48 @@ class ResConfigSettings(models.TransientModel):
         "Test Number", help="Mobile number that receives the test SMS."
     )
 
+    # WhatsApp Business Cloud API (models/invoice_followup_whatsapp.py)
+    followup_whatsapp_enabled = fields.Boolean(
+        related="company_id.followup_whatsapp_enabled", readonly=False
+    )
+    followup_whatsapp_phone_number_id = fields.Char(
+        related="company_id.followup_whatsapp_phone_number_id",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_whatsapp_account_id = fields.Char(
+        related="company_id.followup_whatsapp_account_id",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_whatsapp_token = fields.Char(
+        related="company_id.followup_whatsapp_token",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_whatsapp_app_secret = fields.Char(
+        related="company_id.followup_whatsapp_app_secret",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_whatsapp_verify_token = fields.Char(
+        related="company_id.followup_whatsapp_verify_token",
+        readonly=False,
+        groups="base.group_system",
+    )
+    followup_whatsapp_webhook_url = fields.Char(
+        "Webhook URL",
+        compute="_compute_followup_whatsapp_webhook_url",
+        groups="base.group_system",
+        help="Set it as the callback URL of your Meta app's WhatsApp webhook, "
+        "subscribed to the messages field.",
+    )
+    followup_whatsapp_test_number = fields.Char(
+        "WhatsApp Test Number",
+        help="Mobile number that receives the test message (Meta's hello_world "
+        "template).",
+    )
+
     # System parameters (ir.config_parameter, for all companies); 0 or empty
     # means the default
     invoice_followup_batch_size = fields.Integer(
@@ -215,4 +257,28 @@ class ResConfigSettings(models.TransientModel):
             self.env["invoice.followup.sms.provider"]
             .with_company(self.company_id)
             ._send_test_sms(self.followup_sms_test_number)
+        )
+
+    @api.depends("company_id")
+    def _compute_followup_whatsapp_webhook_url(self):
+        gateway = self.env["invoice.followup.whatsapp"]
+        for settings in self:
+            settings.followup_whatsapp_webhook_url = gateway._webhook_url(
+                settings.company_id
+            )
+
+    def set_values(self):
+        result = super().set_values()
+        if self.followup_whatsapp_enabled:
+            # the token WhatsApp's subscription check asks for, made once
+            self.env["invoice.followup.whatsapp"]._verify_token(self.company_id)
+        return result
+
+    def action_followup_send_test_whatsapp(self):
+        """Send Meta's hello_world template to the typed number."""
+        self.ensure_one()
+        return (
+            self.env["invoice.followup.whatsapp"]
+            .with_company(self.company_id)
+            ._send_test_message(self.followup_whatsapp_test_number)
         )

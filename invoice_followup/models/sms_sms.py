@@ -6,6 +6,17 @@ from odoo.tools import SQL
 
 from .invoice_followup_sms_provider import SMS_PROVIDERS
 
+# failures that say the customer's number is wrong (not our SMS account)
+IAP_CONTACT_FAILURES = {
+    "sms_number_missing",
+    "sms_number_format",
+    "sms_expired",
+    "sms_invalid_destination",
+    "sms_not_allowed",
+    "sms_not_delivered",
+    "sms_rejected",
+}
+
 
 class SmsSms(models.Model):
     _inherit = "sms.sms"
@@ -171,3 +182,30 @@ class SmsSms(models.Model):
                 ("create_date", "<", fields.Datetime.now() - timedelta(days=30)),
             ]
         ).to_delete = True
+
+    # What became of a follow-up step's SMS sent through Odoo IAP: the steps'
+    # SMS are mass SMS, without notification or tracker, so IAP's outcome
+    # (sms.sms._send writes it) is read on the SMS itself. The providers above
+    # report their failures themselves; a delivered SMS, from any of them, ends
+    # the customer's failed deliveries in a row.
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("state") == "error":
+            self._followup_iap_failed()
+        elif vals.get("state") == "sent":
+            self.followup_log_id._followup_channel_delivered("sms")
+        return result
+
+    def _followup_iap_failed(self):
+        failures = dict(self._fields["failure_type"]._description_selection(self.env))
+        for sms in self.filtered(
+            lambda s: s.followup_log_id and not s.followup_provider
+        ):
+            sms.followup_log_id._followup_channel_failed(
+                "sms",
+                self.env._(
+                    "Not sent: %(reason)s",
+                    reason=failures.get(sms.failure_type) or sms.failure_type or "",
+                ),
+                contact=sms.failure_type in IAP_CONTACT_FAILURES,
+            )

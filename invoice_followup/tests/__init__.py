@@ -31,4 +31,7 @@ from . import test_followup_charges
 from . import test_followup_handover
 from . import test_mail_delivery
 from . import test_sms_provider
+from . import test_whatsapp
 from . import test_sms_catcher
+from . import test_delivery_fallback
+from . import test_letters_batch

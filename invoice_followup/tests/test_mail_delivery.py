@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import email
 import email.policy
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from odoo import modules
 from odoo.tests import tagged
 
 from .common import TODAY, FollowupCommon, FollowupHttpCommon
+from .stand_in import free_port, start_script
 from .test_followup_run import RunHelpers
 
 BLACKLISTED = "The email address is on the blacklist (unsubscribed)."
@@ -119,12 +119,6 @@ class TestMailBlacklistLetter(RunHelpers, FollowupHttpCommon):
         self.assertFalse(self._mails())
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _smtp_allowed():
     """While a test runs, Odoo neither connects to nor sends through any SMTP
@@ -152,30 +146,15 @@ class TestMailCatcher(RunHelpers, FollowupCommon):
         cls.customer.write({"lang": "ar_001", "name": "شركة الخليج للتجارة"})
 
     def _start_catcher(self, folder):
-        port = _free_port()
-        catcher = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-            [
-                sys.executable,
-                str(CATCHER),
-                "serve",
-                "--port",
-                str(port),
-                "--dir",
-                folder,
-            ],
+        port = free_port()
+        catcher = start_script(
+            self,
+            "mail_catcher.py",
+            ["serve", "--port", str(port), "--dir", folder],
+            port,
             stderr=subprocess.PIPE,
         )
-        self.addCleanup(catcher.kill)
-        self.addCleanup(catcher.stderr.close)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            self.assertIsNone(catcher.poll(), "the mail catcher stopped at once")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return catcher, port
-            except OSError:
-                time.sleep(0.1)
-        self.fail("the mail catcher does not listen")
+        return catcher, port
 
     def _wait_for_mails(self, folder, count):
         deadline = time.monotonic() + 10

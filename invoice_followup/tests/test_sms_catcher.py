@@ -4,7 +4,6 @@ Twilio's API, reached through the addon's real Twilio provider, which reports
 each SMS delivered back to Odoo's signed status route."""
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,16 +15,11 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 
 from .common import TODAY, FollowupHttpCommon
+from .stand_in import SCRIPTS, free_port, start_script
 
-CATCHER = Path(__file__).resolve().parents[2] / "scripts" / "sms_catcher.py"
+CATCHER = SCRIPTS / "sms_catcher.py"
 TOKEN = "demo-token-of-make-run"
 SID = "AC" + "d" * 32
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @tagged("post_install", "-at_install")
@@ -40,32 +34,14 @@ class TestSmsCatcher(FollowupHttpCommon):
         cls.customer.write({"lang": "ar_001", "name": "شركة الخليج للتجارة"})
 
     def _start_catcher(self, folder):
-        port = _free_port()
-        catcher = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-            [
-                sys.executable,
-                str(CATCHER),
-                "serve",
-                "--port",
-                str(port),
-                "--dir",
-                folder,
-                "--token",
-                TOKEN,
-            ],
-            stderr=subprocess.DEVNULL,
+        port = free_port()
+        start_script(
+            self,
+            "sms_catcher.py",
+            ["serve", "--port", str(port), "--dir", folder, "--token", TOKEN],
+            port,
         )
-        self.addCleanup(catcher.wait)
-        self.addCleanup(catcher.terminate)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            self.assertIsNone(catcher.poll(), "the SMS capture stopped at once")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return port
-            except OSError:
-                time.sleep(0.1)
-        self.fail("the SMS capture does not listen")
+        return port
 
     def test_reminder_sms_lands_in_the_capture_and_is_delivered(self):
         """Scenario: as `make run` sets the demo up, the company sends SMS

@@ -10,10 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from itertools import count
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +20,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import TODAY, FollowupHttpCommon
+from .stand_in import ApiStandIn
 
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
 TWILIO_TOKEN = "twilio-auth-token-of-the-company"
@@ -41,7 +39,7 @@ def twilio_signature(token, url, params):
     return base64.b64encode(digest).decode()
 
 
-class ProviderStandIn:
+class ProviderStandIn(ApiStandIn):
     """A local HTTP server playing Twilio's and Unifonic's send APIs.
 
     ``requests`` holds every request received (path, headers, form fields);
@@ -49,42 +47,13 @@ class ProviderStandIn:
     for it; credentials other than the expected ones are refused as the real
     APIs refuse them."""
 
-    def __init__(self):
-        self.requests = []
-        self.rejected = {}
-        self.ids = count(1)
-        stand_in = self
+    def _parse(self, body):
+        return {"form": {k: v[0] for k, v in parse_qs(body.decode()).items()}}
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-                stand_in.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "form": form}
-                )
-                if self.path.startswith("/2010-04-01/"):
-                    status, payload = stand_in._twilio(self.headers, form)
-                else:
-                    status, payload = stand_in._unifonic(form)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+    def _answer(self, request):
+        if request["path"].startswith("/2010-04-01/"):
+            return self._twilio(request["headers"], request["form"])
+        return self._unifonic(request["form"])
 
     def _twilio(self, headers, form):
         expected = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
@@ -593,8 +562,9 @@ class TestSmsProviderDefault(SmsProviderCommon):
     def test_iap_by_default_nothing_reaches_the_gateway(self):
         """Scenario: a fresh company has Odoo IAP as SMS provider. Even with
         Twilio credentials typed in, its reminder SMS goes through Odoo's IAP
-        code (which tests cannot reach: Odoo's own "server error" outcome) and
-        no request reaches the provider's stand-in."""
+        code (which tests cannot reach: Odoo's own "server error" outcome, which
+        the step records as not sent) and no request reaches the provider's
+        stand-in."""
         company = self.env["res.company"].create({"name": "Fresh Co"})
         self.assertEqual(company.followup_sms_provider, "iap")
         self.assertEqual(self.company.followup_sms_provider, "iap")
@@ -610,7 +580,11 @@ class TestSmsProviderDefault(SmsProviderCommon):
         self.assertEqual(self.stand_in.requests, [])
         self.assertEqual((sms.state, sms.failure_type), ("error", "sms_server"))
         self.assertFalse(sms.followup_provider)
-        self.assertEqual(step.sms_state, "sent")
+        # IAP's outcome reaches the step (models/sms_sms.py): our side's
+        # failure, not the customer's number
+        self.assertEqual(step.sms_state, "failed")
+        self.assertTrue(step.sms_info.startswith("Not sent: "), step.sms_info)
+        self.assertEqual(step.partner_id.followup_failure_count, 0)
 
 
 @tagged("post_install", "-at_install")

@@ -1,0 +1,2 @@
+from . import invoice_followup_run
+from . import res_config_settings
