@@ -433,13 +433,15 @@ COPY_TABLES = (
 COPY_NULL = ("account_full_reconcile", "account_payment")
 
 
-def multiply_ledger(db, copies):
+def multiply_ledger(db, copies, single_refs=()):
     """Make ``copies`` - 1 SQL copies of every customer, move, journal item and
     partial reconciliation of ``db`` (made through the ORM): each copy of a row with
     a new id, pointing to the copies of its customer, move and lines (the company,
     journals, accounts, currencies, taxes stay shared; full reconciliations and
     payment records are left out, so copied items point to none). Moves keep their
-    dates and states, names get a "/<copy>" suffix (unique per journal)."""
+    dates and states, names get a "/<copy>" suffix (unique per journal).
+    ``single_refs``: the customers of these references, their moves and items stay
+    single (not copied)."""
     conn = pg_connect(check_db_name(db))
     counts = {}
     try:
@@ -451,18 +453,41 @@ def multiply_ledger(db, copies):
                    SELECT DISTINCT commercial_partner_id AS id FROM account_move
                     WHERE move_type IN ('out_invoice', 'out_receipt')"""
             )
-            cr.execute("SELECT count(*) FROM seed_partner")
-            seed_customers = cr.fetchone()[0]
-            spans = {}
-            for table in COPY_TABLES:
-                cr.execute(f"SELECT COALESCE(max(id), 0) FROM {table}")
-                spans[table] = cr.fetchone()[0]
             where = {
                 "res_partner": "t.id IN (SELECT id FROM seed_partner)",
                 "account_move": "TRUE",
                 "account_move_line": "TRUE",
                 "account_partial_reconcile": "TRUE",
             }
+            if single_refs:
+                cr.execute(
+                    """DELETE FROM seed_partner WHERE id IN
+                       (SELECT id FROM res_partner WHERE ref = ANY(%s))""",
+                    (list(single_refs),),
+                )
+                cr.execute(
+                    """CREATE TEMP TABLE single_move AS
+                       SELECT m.id FROM account_move m JOIN res_partner p
+                           ON p.id = m.commercial_partner_id
+                        WHERE p.ref = ANY(%s)""",
+                    (list(single_refs),),
+                )
+                where["account_move"] = "t.id NOT IN (SELECT id FROM single_move)"
+                where["account_move_line"] = (
+                    "t.move_id NOT IN (SELECT id FROM single_move)"
+                )
+                where["account_partial_reconcile"] = (
+                    "t.debit_move_id NOT IN (SELECT l.id FROM account_move_line l "
+                    "JOIN single_move s ON s.id = l.move_id) AND t.credit_move_id "
+                    "NOT IN (SELECT l.id FROM account_move_line l "
+                    "JOIN single_move s ON s.id = l.move_id)"
+                )
+            cr.execute("SELECT count(*) FROM seed_partner")
+            seed_customers = cr.fetchone()[0]
+            spans = {}
+            for table in COPY_TABLES:
+                cr.execute(f"SELECT COALESCE(max(id), 0) FROM {table}")
+                spans[table] = cr.fetchone()[0]
             for table in COPY_TABLES:
                 cr.execute(
                     """SELECT column_name FROM information_schema.columns
@@ -1510,6 +1535,52 @@ def main(argv=None):
         help="cProfile our run into .cache/bench-logs/ours.prof",
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    # issue 16, big customers and big books: benchmarks/pages.py
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="also time the portal statement of a 500-invoice customer, the "
+        "worklist and that customer's form on --big-customers customers (its "
+        "database takes a few minutes to build, once a day)",
+    )
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only the page timings"
+    )
+    parser.add_argument(
+        "--big-run",
+        action="store_true",
+        help="also time the daily run on --big-run-sizes customers (long: about "
+        "100 customers/s)",
+    )
+    parser.add_argument(
+        "--big-run-only",
+        action="store_true",
+        help="only the daily run on many customers",
+    )
+    parser.add_argument(
+        "--big-customers",
+        type=int,
+        default=100000,
+        help="customers of the page timings' database (default 100000)",
+    )
+    parser.add_argument(
+        "--big-run-sizes",
+        default="10000,30000,100000",
+        help="customers of each --big-run database, comma-separated",
+    )
+    parser.add_argument(
+        "--big-seed-customers",
+        type=int,
+        default=1000,
+        help="customers made through the ORM, then copied in SQL for --pages and "
+        "--big-run (sizes are rounded to its multiples)",
+    )
+    parser.add_argument(
+        "--reuse-scale-db",
+        action="store_true",
+        help="reuse the --pages / --big-run databases even when the addon files or "
+        "the day changed (quick iterations; fails if fields changed)",
+    )
     # internal: worker subprocesses
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -1529,6 +1600,18 @@ def main(argv=None):
     os.makedirs(DATA_DIR, exist_ok=True)
     core = core_addons_path()
     timings = {}
+    if args.pages or args.pages_only or args.big_run or args.big_run_only:
+        import pages  # noqa: PLC0415  (benchmarks/pages.py imports this file)
+
+        scale = pages.main_scale(
+            args, core + [os.path.realpath(args.addons_dir)], timings
+        )
+        if args.json and (args.pages_only or args.big_run_only):
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(scale, fh, indent=2, default=str)
+        if args.pages_only or args.big_run_only:
+            return 0
+        timings = {}
     if args.refresh_only:
         ours_path = core + [os.path.realpath(args.addons_dir)]
         refresh_db = ensure_refresh_db(args, ours_path, timings)

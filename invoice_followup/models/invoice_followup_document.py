@@ -259,7 +259,10 @@ class InvoiceFollowupDocument(models.AbstractModel):
         pay_url = self._pay_url(partner, moves)
         return {
             "step": step and step.with_context(lang=lang),
-            "stage": step.stage_id if step else self.env["invoice.followup.stage"],
+            # in the recipient's language (its name is the letter's title)
+            "stage": step.stage_id.with_context(lang=lang)
+            if step
+            else self.env["invoice.followup.stage"],
             "partner": partner,
             "recipient": recipient,
             "company": company,

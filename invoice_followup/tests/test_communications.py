@@ -440,6 +440,10 @@ class TestCommunications(FollowupCommon, HttpCase):
             )
         self.assertIn('dir="rtl"', html)
         self.assertIn("أعمار الفواتير المفتوحة", html)
+        # the title is the stage's name in the customer's language
+        title = self.stage_final.with_context(lang="ar_001").name
+        self.assertNotEqual(title, self.stage_final.with_context(lang="en_US").name)
+        self.assertIn(title, html)
         self.assertIn(self.company.name, html)
         self.assertTrue(pdf.startswith(b"%PDF"))
         text = pdf_text(pdf)
