@@ -69,15 +69,16 @@ class InvoiceFollowupRun(models.AbstractModel):
                 )
             if in_cron:
                 # what is still due: a customer this batch had to leave to another
-                # run (held past the wait) comes back in a later call
+                # run (held past the wait) comes back in a later call; the later
+                # batches are read again by the next call only (reading the whole
+                # day's work twice a call made a big book's calls slow)
                 self.env.flush_all()
-                still_due = self._due_work()
+                still_due = self._due_work(partner_ids=batch)
                 done = len(set(batch) - set(still_due))
-                if not still_due:  # the day's last batch
+                remaining = len(partners) - len(batch) + len(still_due)
+                if not remaining:  # the day's last batch
                     self._refresh_insight()
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(still_due)
-                )
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 return done
             # outside a cron nothing commits between batches: keep the cache small
             self.env.flush_all()

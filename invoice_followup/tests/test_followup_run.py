@@ -282,6 +282,38 @@ class TestFollowupRun(RunHelpers, FollowupCommon):
             self.assertEqual(len(self._logs()), 2)
         self.assertEqual(move.followup_stage_id, self.stage_second)
 
+    def test_cron_call_reads_only_its_batch_again(self):
+        """Scenario: inside the real cron, batches of one customer, three due
+        customers. The first call reports two remaining (it reads again only
+        its own batch). Then one of the other two pays: the second call finds
+        just the last one, sends its step and reports the day done; the paid
+        customer gets no step."""
+        cron = self.env.ref("invoice_followup.ir_cron_invoice_followup")
+        third = self.customer_b.copy({"name": "Third Trading"})
+        customers = self.customer | self.customer_b | third
+        with freeze_time(TODAY):
+            moves = {
+                partner: self._invoice(partner=partner, days_late=5)
+                for partner in customers
+            }
+            progress = self.env["ir.cron.progress"].create(
+                {"cron_id": cron.id, "remaining": 0, "done": 0}
+            )
+            Move = self.env["account.move"].with_context(
+                ir_cron_progress_id=progress.id
+            )
+            Move._cron_invoice_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 2))
+            first = self.Log.search([("partner_id", "in", customers.ids)])
+            self.assertEqual(len(first), 1)
+            paying = (customers - first.partner_id)[-1]
+            self._pay(moves[paying])
+            Move._cron_invoice_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+        steps = self.Log.search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(steps), 2)
+        self.assertNotIn(paying, steps.partner_id)
+
     def test_cron_processes_one_batch_per_call(self):
         """Scenario: inside the real cron, with a batch of one customer, each call
         handles one customer and reports the rest as remaining; the framework's
