@@ -709,17 +709,16 @@ class InvoiceFollowupLog(models.Model):
                 pieces = steps._split_letters(pdf)
             except Exception:  # noqa: BLE001 - rendered alone below, errors kept
                 pieces = None
-            if pieces is None and len(steps) > 1:
-                _logger.info("Letters rendered one by one: %s", steps.ids)
-            for step in steps if pieces is None else ():
-                try:
-                    pieces_one = Report._render_qweb_pdf(report, step.ids)[0]
-                except Exception as error:  # noqa: BLE001 - the others still go
-                    errors[step] = str(error)
-                    continue
-                pdfs[step] = pieces_one
             if pieces is not None:
                 pdfs.update(zip(steps, pieces, strict=True))
+                continue
+            if len(steps) > 1:
+                _logger.info("Letters rendered one by one: %s", steps.ids)
+            for step in steps:
+                try:
+                    pdfs[step] = Report._render_qweb_pdf(report, step.ids)[0]
+                except Exception as error:  # noqa: BLE001 - the others still go
+                    errors[step] = str(error)
         attachments = self.env["ir.attachment"].create(
             [
                 {

@@ -27,8 +27,6 @@ import requests
 from werkzeug.urls import url_join
 
 from odoo import api, models
-from odoo.exceptions import UserError
-from odoo.tools import consteq
 
 _logger = logging.getLogger(__name__)
 
@@ -234,17 +232,9 @@ class InvoiceFollowupSmsProvider(models.AbstractModel):
         """The Settings' "Send test SMS": one SMS to ``number`` through the
         current company's provider; a notification with the outcome."""
         company = self.env.company
-        if not number:
-            raise UserError(
-                self.env._("Type the mobile number to send the test SMS to.")
-            )
-        e164 = self.env["res.partner"]._phone_format(
-            number=number, country=company.country_id, force_format="E164"
+        e164 = company._followup_test_number(
+            number, self.env._("Type the mobile number to send the test SMS to.")
         )
-        if not e164:
-            raise UserError(
-                self.env._("Invalid phone number: %(number)s", number=number)
-            )
         sms = (
             self.env["sms.sms"]
             .sudo()
@@ -324,17 +314,12 @@ class InvoiceFollowupSmsProvider(models.AbstractModel):
     @api.model
     def _unifonic_company(self, token):
         """The company whose delivery report token is ``token``."""
-        if not token or len(token) < 32:
-            return self.env["res.company"]
-        companies = (
-            self.env["res.company"]
-            .sudo()
-            .search([("followup_sms_provider", "=", "unifonic")])
+        return self.env["res.company"]._followup_by_secret(
+            [("followup_sms_provider", "=", "unifonic")],
+            "followup_sms_webhook_token",
+            token,
+            32,
         )
-        return companies.filtered(
-            lambda c: c.followup_sms_webhook_token
-            and consteq(c.followup_sms_webhook_token.encode(), token.encode())
-        )[:1]
 
     @api.model
     def _process_report(self, company, provider, ref, status, error=False):

@@ -34,8 +34,7 @@ import requests
 from werkzeug.urls import url_join
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL, consteq, format_date
+from odoo.tools import SQL, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -339,17 +338,9 @@ class InvoiceFollowupWhatsapp(models.AbstractModel):
         """The Settings' "Send test message": Meta's hello_world template to
         ``number`` through the current company's account; a notification."""
         company = self.env.company
-        if not number:
-            raise UserError(
-                self.env._("Type the mobile number to send the test message to.")
-            )
-        e164 = self.env["res.partner"]._phone_format(
-            number=number, country=company.country_id, force_format="E164"
+        e164 = company._followup_test_number(
+            number, self.env._("Type the mobile number to send the test message to.")
         )
-        if not e164:
-            raise UserError(
-                self.env._("Invalid phone number: %(number)s", number=number)
-            )
         result = self._post(company, self._template_payload(e164, *TEST_TEMPLATE))
         if result.get("ref"):
             kind, title = "success", self.env._("Test message sent")
@@ -370,21 +361,12 @@ class InvoiceFollowupWhatsapp(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _company_by_verify_token(self, token):
-        if not token or len(token) < 16:
-            return self.env["res.company"]
-        companies = (
-            self.env["res.company"]
-            .sudo()
-            .search(
-                [
-                    ("followup_whatsapp_enabled", "=", True),
-                    ("followup_whatsapp_verify_token", "!=", False),
-                ]
-            )
+        return self.env["res.company"]._followup_by_secret(
+            [("followup_whatsapp_enabled", "=", True)],
+            "followup_whatsapp_verify_token",
+            token,
+            16,
         )
-        return companies.filtered(
-            lambda c: consteq(c.followup_whatsapp_verify_token.encode(), token.encode())
-        )[:1]
 
     @api.model
     def _signed_companies(self, body, signature):

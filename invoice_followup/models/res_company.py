@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import consteq
 
 from .invoice_followup_risk_level import RISK_LEVELS
 from .invoice_followup_sms_provider import SMS_PROVIDERS
@@ -214,6 +216,34 @@ class ResCompany(models.Model):
         help="Type it in the webhook settings of your Meta app: WhatsApp checks "
         "the webhook URL with it.",
     )
+
+    def _followup_test_number(self, number, missing):
+        """``number``, typed in Settings for a test message, in E.164 (this
+        company's country for a national number). A UserError says ``missing``
+        when it is empty, or that it is invalid."""
+        self.ensure_one()
+        if not number:
+            raise UserError(missing)
+        e164 = self.env["res.partner"]._phone_format(
+            number=number, country=self.country_id, force_format="E164"
+        )
+        if not e164:
+            raise UserError(
+                self.env._("Invalid phone number: %(number)s", number=number)
+            )
+        return e164
+
+    @api.model
+    def _followup_by_secret(self, domain, field, token, min_length):
+        """The company of ``domain`` whose secret ``field`` is ``token``,
+        compared in constant time; none for a token shorter than
+        ``min_length``. What an unsigned webhook proves itself with."""
+        if not token or len(token) < min_length:
+            return self.browse()
+        companies = self.sudo().search([*domain, (field, "!=", False)])
+        return companies.filtered(
+            lambda company: consteq(company[field].encode(), token.encode())
+        )[:1]
 
     @api.model
     def _followup_default_weekdays(self, country=None):
